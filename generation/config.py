@@ -1,0 +1,83 @@
+"""Generation config: a YAML file validated by pydantic (unknown keys are errors)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import InputError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class UserConfig(_Section):
+    policy: Literal["rules"] = "rules"
+    max_subtasks_per_turn: int = Field(2, ge=1, le=2)
+    combine_probability: float = Field(0.4, ge=0, le=1)
+    confirm_write_probability: float = Field(0.3, ge=0, le=1)
+    max_user_turns: int = Field(40, ge=2)
+
+
+class AgentConfig(_Section):
+    policy: Literal["oracle"] = "oracle"
+    max_steps_per_turn: int = Field(8, ge=1)
+
+
+class SqlConfig(_Section):
+    timeout_ms: int = Field(1000, ge=1)
+    row_cap: int = Field(50, ge=1)
+
+
+class GenerationConfig(_Section):
+    databases: str = "builtin:demo"
+    db_ids: list[str] | None = None
+    num_dialogues: int = Field(256, ge=1)
+    mode: Literal["user_oriented", "task_oriented", "both"] = "user_oriented"
+    seed: int = 0
+    tasks_per_dialogue: dict[int, float] = Field(default_factory=lambda: {1: 0.35, 2: 0.4, 3: 0.25})
+    followup_probability: float = Field(0.5, ge=0, le=1)
+    max_tools_per_dialogue: int = Field(24, ge=1)
+    continue_from: str | None = None
+    user: UserConfig = Field(default_factory=UserConfig)
+    agent: AgentConfig = Field(default_factory=AgentConfig)
+    sql: SqlConfig = Field(default_factory=SqlConfig)
+
+    @field_validator("tasks_per_dialogue")
+    @classmethod
+    def _distribution(cls, value: dict[int, float]) -> dict[int, float]:
+        if not value or any(k < 1 or k > 20 for k in value) or any(w < 0 for w in value.values()):
+            raise ValueError("must map task counts (1-20) to non-negative weights")
+        if sum(value.values()) <= 0:
+            raise ValueError("weights must not all be zero")
+        return value
+
+    @property
+    def modes(self) -> list[str]:
+        return ["user_oriented", "task_oriented"] if self.mode == "both" else [self.mode]
+
+
+def load_config(path: Path | None, overrides: dict) -> GenerationConfig:
+    data: dict = {}
+    if path is not None:
+        if not path.is_file():
+            raise InputError(f"config file not found: {path}")
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise InputError(f"config {path} is not valid YAML: {exc}") from None
+        if not isinstance(data, dict):
+            raise InputError(f"config {path} must be a mapping of keys to values")
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return GenerationConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "config"
+        source = path or "command line"
+        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        raise InputError(f"invalid config ({source}): {where}: {message}") from None

@@ -1,0 +1,111 @@
+"""The oracle agent: runs, through the real tools, the gold calls the user's request needs.
+
+Independent calls go out together (parallel tool calls); a call that needs an earlier call's
+output waits for the next step. The reply states only values found in the tool outputs.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from ..records import FunctionCall, Message, PlannedCall, ToolCall
+from ..values import fmt
+from .policies import ToolEnvironment
+from .state import DialogueState, MadeCall
+
+INTROS = ("Here is what I found.", "Sure.", "Done.", "Okay, here you go.", "All set.")
+
+
+@dataclass
+class OracleAgent:
+    max_steps_per_turn: int = 8
+    name: str = "oracle"
+
+    def respond(self, state: DialogueState, env: ToolEnvironment, rng: random.Random) -> None:
+        # (task index, plan index, call); verification reads have no plan index
+        queue: list[tuple[int, int, PlannedCall]] = []
+        for t, s in state.requested:
+            task = state.tasks[t]
+            for j in task.subtasks[s].calls:
+                call = task.gold_plan[j]
+                if not state.made(call) and all(q[:2] != (t, j) for q in queue):
+                    queue.append((t, j, call))
+        queue += [(-1, -1, c) for c in self._verification_calls(state, env)]
+        lines: list[str] = []
+        steps = 0
+        while queue and steps < self.max_steps_per_turn:
+            waiting = {(t, j) for t, j, _ in queue}
+            ready = [
+                q for q in queue
+                if not any((q[0], dep) in waiting for dep in _dependencies(q[2]))
+            ] or queue[:1]
+            queue = [q for q in queue if q not in ready]
+            lines += self._step(state, env, [c for _, _, c in ready], len(state.messages))
+            steps += 1
+        state.steps += steps
+        text = " ".join([INTROS[rng.randrange(len(INTROS))]] + lines) if lines else (
+            "Is there anything else I can look up or change for you?"
+        )
+        state.messages.append(Message(role="assistant", content=text))
+
+    def _step(self, state: DialogueState, env: ToolEnvironment, calls: list[PlannedCall], n: int) -> list[str]:
+        tool_calls = [
+            ToolCall(id=f"call_{n}_{i}", function=FunctionCall(name=c.tool, arguments=json.dumps(c.arguments)))
+            for i, c in enumerate(calls)
+        ]
+        state.messages.append(Message(role="assistant", content=None, tool_calls=tool_calls))
+        lines = []
+        for tc, call in zip(tool_calls, calls):
+            out = env.call(call.tool, tc.function.arguments)
+            state.calls.append(MadeCall(call.tool, call.arguments, out.ok, out.value))
+            state.messages.append(Message(role="tool", tool_call_id=tc.id, name=call.tool, content=out.content))
+            lines.append(describe(call.tool, env.spec(call.tool), out.value, out.ok))
+        return lines
+
+    @staticmethod
+    def _verification_calls(state: DialogueState, env: ToolEnvironment) -> list[PlannedCall]:
+        """Re-read each written record by its key (a deleted one should now be missing)."""
+        checks = []
+        for write in state.verify:
+            spec = env.spec(write.tool)
+            getter = spec.get("verify_with") if isinstance(spec, dict) else None
+            made = next((c for c in reversed(state.calls) if c.name == write.tool and c.ok), None)
+            if getter and made is not None:
+                key_param, field = getter["param"], getter["field"]
+                checks.append(PlannedCall(tool=getter["tool"], arguments={key_param: made.output[field]}))
+        return checks
+
+
+def _dependencies(call: PlannedCall) -> set[int]:
+    return {int(ref.split(".")[0].split("[")[0]) for ref in call.bindings.values()}
+
+
+def describe(tool: str, spec: dict[str, Any], value: Any, ok: bool) -> str:
+    """One sentence about a tool output, quoting text values and stating numbers as they are."""
+    if not ok:
+        return f'The {tool.replace("_", " ")} call returned an error: "{value["error"]["message"]}"'
+    kind = spec.get("kind", "") if isinstance(spec, dict) else ""
+    if isinstance(value, dict) and value.get("truncated"):
+        rows = value["rows"]
+        return f"There are more than {len(rows)} matches; the first {len(rows)}: " + _rows(rows)
+    if isinstance(value, list):
+        if not value:
+            return "Nothing matched."
+        return f"I found {len(value)} record{'s' if len(value) != 1 else ''}: " + _rows(value)
+    prefix = {"create": "Created:", "update": "Updated:", "delete": "Deleted:"}.get(kind, "Record:")
+    return f"{prefix} {_record(value)}."
+
+
+def _rows(rows: list[dict[str, Any]]) -> str:
+    return "; ".join(_record(r) for r in rows[:10]) + ("; ..." if len(rows) > 10 else ".")
+
+
+def _record(row: dict[str, Any]) -> str:
+    return ", ".join(f"{k}: {_value(v)}" for k, v in row.items())
+
+
+def _value(v: Any) -> str:
+    return f'"{v}"' if isinstance(v, str) else fmt(v)

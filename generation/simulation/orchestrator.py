@@ -1,0 +1,95 @@
+"""Runs one conversation: user and agent take turns over a dialogue's own database copy."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from ..environments.database import DatabaseCopy
+from ..records import Message, Stats, Task
+from ..tasks.catalog import ToolCatalog
+from ..tools.runtime import Toolbox, ToolOutput
+from .policies import AgentPolicy, UserPolicy
+from .state import DialogueState
+
+
+class SqlToolEnvironment:
+    """Tool calls executed for real on the dialogue's copy."""
+
+    def __init__(self, toolbox: Toolbox, catalog: ToolCatalog, copy: DatabaseCopy) -> None:
+        self.toolbox = toolbox
+        self.catalog = catalog
+        self.copy = copy
+
+    def call(self, name: str, arguments: str) -> ToolOutput:
+        return self.toolbox.call(self.copy, name, arguments)
+
+    def spec(self, name: str) -> dict[str, Any]:
+        tool = self.toolbox.tools.get(name)
+        if tool is None:
+            return {}
+        info: dict[str, Any] = {"kind": tool.kind}
+        table = self.catalog.schema.table(tool.table)
+        getter = self.catalog.get("get", tool.table)
+        if tool.writes and getter is not None and table.key is not None:
+            info["verify_with"] = {"tool": getter.name, "param": table.key.param, "field": table.key.param}
+        return info
+
+
+@dataclass
+class SimulationResult:
+    messages: list[Message]
+    completed: bool
+    termination: str
+    stats: Stats
+    state: DialogueState
+
+
+def simulate(
+    *,
+    mode: str,
+    tasks: list[Task],
+    system_prompt: str,
+    user: UserPolicy,
+    agent: AgentPolicy,
+    env: SqlToolEnvironment,
+    rng: random.Random,
+    max_user_turns: int,
+    history: list[Message] | None = None,
+    first_task: int = 0,
+) -> SimulationResult:
+    messages = list(history) if history else [Message(role="system", content=system_prompt)]
+    state = DialogueState(mode=mode, tasks=tasks, messages=messages, first_task=first_task)
+    termination = "max_user_turns"
+    while state.user_turns < max_user_turns:
+        turn = user.next_turn(state, rng)
+        state.user_turns += 1
+        state.messages.append(Message(role="user", content=turn.user_message))
+        if turn.is_task_complete:
+            state.completed, termination = True, "user_complete"
+            break
+        if not state.requested and not state.verify:
+            termination = "user_gave_up"
+            break
+        agent.respond(state, env, rng)
+    return SimulationResult(
+        messages=state.messages,
+        completed=state.completed,
+        termination=termination,
+        stats=dialogue_stats(state.messages, len(tasks)),
+        state=state,
+    )
+
+
+def dialogue_stats(messages: list[Message], tasks: int) -> Stats:
+    """The paper's units: Turn = every non-system message, Step = tool-calling iterations."""
+    turns = [m for m in messages if m.role != "system"]
+    tool_steps = [m for m in turns if m.role == "assistant" and m.tool_calls]
+    return Stats(
+        turns=len(turns),
+        steps=len(tool_steps),
+        tasks=tasks,
+        tool_calls=sum(len(m.tool_calls) for m in tool_steps),
+        user_requests=sum(1 for m in turns if m.role == "user"),
+    )

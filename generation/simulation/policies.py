@@ -1,0 +1,38 @@
+"""The two roles of a simulation, as small interfaces any policy (rules, oracle, LLM) can fill."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..tools.runtime import ToolOutput
+from .state import DialogueState
+
+
+@dataclass(frozen=True)
+class UserTurn:
+    user_message: str
+    is_task_complete: bool
+
+
+class ToolEnvironment(Protocol):
+    """What an agent may do to the world: call a tool by name with JSON arguments."""
+
+    def call(self, name: str, arguments: str) -> ToolOutput: ...
+
+    def spec(self, name: str) -> Any: ...
+
+
+class UserPolicy(Protocol):
+    name: str
+
+    def next_turn(self, state: DialogueState, rng: random.Random) -> UserTurn:
+        """The user's next message; it may also set ``state.requested`` and ``state.verify``."""
+
+
+class AgentPolicy(Protocol):
+    name: str
+
+    def respond(self, state: DialogueState, env: ToolEnvironment, rng: random.Random) -> None:
+        """Append the agent's messages (tool calls, tool outputs, final reply) to the state."""

@@ -1,0 +1,64 @@
+"""What a conversation has established so far, shared by the user and agent policies."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..records import Message, PlannedCall, Subtask, Task
+
+SubtaskRef = tuple[int, int]  # (task index, subtask index)
+
+
+def canonical(arguments: dict[str, Any]) -> str:
+    return json.dumps(arguments, sort_keys=True, ensure_ascii=False)
+
+
+@dataclass
+class MadeCall:
+    name: str
+    arguments: dict[str, Any] | None  # None when the agent sent unparsable JSON
+    ok: bool
+    output: Any
+
+
+@dataclass
+class DialogueState:
+    mode: str
+    tasks: list[Task]
+    messages: list[Message]
+    first_task: int = 0  # tasks before this one were finished in an earlier dialogue
+    revealed: list[SubtaskRef] = field(default_factory=list)
+    done: set[SubtaskRef] = field(default_factory=set)
+    requested: list[SubtaskRef] = field(default_factory=list)  # asked for in the latest user message
+    verify: list[PlannedCall] = field(default_factory=list)  # writes the user asked to double-check
+    calls: list[MadeCall] = field(default_factory=list)
+    asked_at: dict[SubtaskRef, int] = field(default_factory=dict)  # message index of the request
+    reminders: dict[SubtaskRef, int] = field(default_factory=dict)
+    user_turns: int = 0
+    steps: int = 0
+    completed: bool = False
+
+    def subtask(self, ref: SubtaskRef) -> Subtask:
+        return self.tasks[ref[0]].subtasks[ref[1]]
+
+    def gold_calls(self, ref: SubtaskRef) -> list[PlannedCall]:
+        task = self.tasks[ref[0]]
+        return [task.gold_plan[i] for i in self.subtask(ref).calls]
+
+    def pending(self) -> list[SubtaskRef]:
+        """Subtasks not yet revealed to the agent, in order."""
+        return [
+            (t, s)
+            for t in range(self.first_task, len(self.tasks))
+            for s in range(len(self.tasks[t].subtasks))
+            if (t, s) not in self.revealed
+        ]
+
+    def made(self, call: PlannedCall) -> bool:
+        wanted = canonical(call.arguments)
+        return any(
+            c.ok and c.name == call.tool and c.arguments is not None and canonical(c.arguments) == wanted
+            for c in self.calls
+        )

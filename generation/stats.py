@@ -1,0 +1,70 @@
+"""The paper's Table-1 statistics (mean and max of steps, turns and tasks) and run counters."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from .records import DialogueRecord
+
+MEASURES = ("steps", "turns", "tasks", "tool_calls")
+
+
+def _summary(records: list[DialogueRecord]) -> dict[str, Any]:
+    out: dict[str, Any] = {"dialogues": len(records)}
+    for m in MEASURES:
+        values = [getattr(r.stats, m) for r in records]
+        out[m] = {"mean": round(sum(values) / len(values), 2) if values else 0.0, "max": max(values, default=0)}
+    return out
+
+
+def compute_stats(train: list[DialogueRecord], rejected: list[DialogueRecord], events: Counter,
+                  tools: dict[str, Any], seconds: float) -> dict[str, Any]:
+    modes = sorted({r.simulation.mode for r in train + rejected})
+    reasons = Counter(reason for r in rejected for reason in r.validation.failure_reasons)
+    attempted = events.get("tasks_attempted", 0)
+    total = len(train) + len(rejected)
+    return {
+        "by_mode": {m: _summary([r for r in train if r.simulation.mode == m]) for m in modes},
+        "splits": {"train": len(train), "rejected": len(rejected)},
+        "acceptance_rate": round(len(train) / total, 4) if total else 0.0,
+        "tasks": {
+            "attempted": attempted,
+            "validated": events.get("tasks_validated", 0),
+            "validated_rate": round(events.get("tasks_validated", 0) / attempted, 4) if attempted else 0.0,
+            "synthesis_failed": events.get("task_synthesis_failed", 0),
+            "by_difficulty": {d: events.get(f"tasks_{d}", 0) for d in ("easy", "medium", "hard")},
+            "followup": events.get("tasks_followup", 0),
+            "independent": events.get("tasks_independent", 0),
+        },
+        "rejection_reasons": dict(sorted(reasons.items())),
+        "events": dict(sorted(events.items())),
+        "tools": tools,
+        "databases": len({r.environment.db_id for r in train + rejected}),
+        "seconds": round(seconds, 2),
+    }
+
+
+def stats_markdown(stats: dict[str, Any]) -> str:
+    lines = [
+        "| Pipeline | Step | Turn | Task | Tool calls | Samples |",
+        "|---|---|---|---|---|---|",
+    ]
+    for mode, s in stats["by_mode"].items():
+        cells = [f"{s[m]['mean']} ({s[m]['max']})" for m in MEASURES]
+        lines.append(f"| {mode} + SQL exec | " + " | ".join(cells) + f" | {s['dialogues']} |")
+    t = stats["tasks"]
+    lines += [
+        "",
+        "Mean (max) per validated dialogue. Turn = every non-system message; Step = tool-calling "
+        "iterations of the agent; Task = goals per dialogue.",
+        "",
+        f"- dialogues: {stats['splits']['train']} validated, {stats['splits']['rejected']} rejected "
+        f"(acceptance {stats['acceptance_rate']:.1%}) over {stats['databases']} databases",
+        f"- tasks: {t['validated']}/{t['attempted']} attempted tasks in validated dialogues "
+        f"({t['validated_rate']:.1%}); {t['synthesis_failed']} could not be synthesized",
+        f"- rejection reasons: {stats['rejection_reasons'] or 'none'}",
+        f"- tools: {stats['tools'].get('kept', 0)} kept, {stats['tools'].get('dropped', 0)} dropped "
+        f"{stats['tools'].get('dropped_reasons', {})}",
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,73 @@
+"""Building a gold plan by running it: every call executes on the gold copy as it is planned."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..environments.database import DatabaseCopy
+from ..records import ExpectedCall, PlannedCall, Subtask
+from ..tools.runtime import Toolbox
+from ..tools.spec import SqlTool
+
+
+class Infeasible(Exception):
+    """The plan cannot run on the current state (error, nothing found, ...)."""
+
+
+@dataclass
+class Step:
+    request: str  # what the user says
+    goal: str  # the same, as a declarative clause of the end goal
+    calls: list[int]
+    answers: list[str] = field(default_factory=list)
+    writes: bool = False
+
+
+@dataclass
+class PlanBuilder:
+    toolbox: Toolbox
+    copy: DatabaseCopy
+    calls: list[PlannedCall] = field(default_factory=list)
+    outputs: list[Any] = field(default_factory=list)
+    depth: list[int] = field(default_factory=list)  # length of the dependency chain ending at each call
+    steps: list[Step] = field(default_factory=list)
+    subject: Any = None  # the entity the task is about, for a later task to build on
+
+    def run(self, tool: SqlTool, args: dict[str, Any], bindings: dict[str, str] | None = None) -> Any:
+        out = self.toolbox.call(self.copy, tool.name, args)
+        if not out.ok:
+            raise Infeasible(f"{tool.name}: {out.value['error']['message']}")
+        if out.value == [] or (isinstance(out.value, dict) and out.value.get("truncated")):
+            raise Infeasible(f"{tool.name}: empty or truncated result")
+        bindings = bindings or {}
+        sources = {int(ref.split(".")[0].split("[")[0]) for ref in bindings.values()}
+        self.depth.append(1 + max((self.depth[i] for i in sources), default=0))
+        self.calls.append(PlannedCall(tool=tool.name, arguments=args, bindings=bindings))
+        self.outputs.append(out.value)
+        return out.value
+
+    @property
+    def last(self) -> int:
+        return len(self.calls) - 1
+
+    def step(self, request: str, goal: str, calls: list[int], answers: list[Any] = (), writes: bool = False) -> None:
+        from ..values import fmt
+
+        self.steps.append(Step(request, goal, calls, [fmt(a) for a in answers], writes))
+
+    def subtasks(self) -> list[Subtask]:
+        return [Subtask(request=s.request, calls=s.calls, answers=s.answers, writes=s.writes) for s in self.steps]
+
+    def expected_calls(self) -> list[ExpectedCall]:
+        expected = []
+        for call in self.calls:
+            args = dict(call.arguments)
+            for param, ref in call.bindings.items():
+                args[param] = "{{call_" + ref + "}}"
+            expected.append(ExpectedCall(tool=call.tool, arguments=args))
+        return expected
+
+    @property
+    def chain(self) -> int:
+        return max(self.depth, default=0)

@@ -1,0 +1,317 @@
+"""Tasks grounded in real rows, planned by running them on the dialogue's gold copy.
+
+A task starts from an entity the user can name (found by searching its label, or handed over
+from an earlier task) and acts on it: read its details, its linked records or their summary,
+update or delete it, or go one link further. Free tasks rank, list or filter a whole table, or
+create a record. Difficulty is the length of the longest chain of dependent calls.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..environments.database import DatabaseCopy
+from ..environments.schema import Table
+from ..records import Rubric, Task
+from ..tools.arguments import coerce, column_values, fresh_key
+from ..tools.runtime import Toolbox
+from ..tools.spec import SqlTool
+from ..values import fmt
+from .catalog import ToolCatalog
+from .plan import Infeasible, PlanBuilder
+
+DIFFICULTY = {1: "easy", 2: "medium"}
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A row the conversation has established, and how to refer to it."""
+
+    table: Table
+    row: dict[str, Any]
+    call: int  # the plan call whose output holds it (-1: handed over from an earlier task)
+    index: int = 0  # position in that call's output when it is a list
+
+    @property
+    def key(self) -> Any:
+        return self.row[self.table.key.param]
+
+    @property
+    def name(self) -> str:
+        label = self.table.label
+        if label is not None and self.row.get(label.param) not in (None, ""):
+            return f'the {self.table.display} "{fmt(self.row[label.param])}"'
+        return f"{self.table.display} {self.table.key.display} {fmt(self.key)}"
+
+    def value(self, column: str) -> Any:
+        return self.row[self.table.column(column).param]
+
+    def binding(self, column: str) -> str:
+        where = f"{self.call}[{self.index}]" if self.index >= 0 else str(self.call)
+        return f"{where}.{self.table.column(column).param}"
+
+
+class TaskSynthesizer:
+    def __init__(self, catalog: ToolCatalog, toolbox: Toolbox, db_id: str) -> None:
+        self.catalog = catalog
+        self.toolbox = toolbox
+        self.db_id = db_id
+
+    def synthesize(
+        self, copy: DatabaseCopy, rng: random.Random, task_id: str, anchor: tuple[Entity, str] | None = None
+    ) -> tuple[Task, Entity | None] | None:
+        """One feasible task and the entity it is about, its plan already applied to ``copy``."""
+        recipes: list[Callable[[PlanBuilder, random.Random, Entity | None], None]] = [
+            self._entity_task, self._entity_task, self._free_task, self._create_task,
+        ]
+        if anchor is not None:
+            recipes = [self._entity_task]
+        rng.shuffle(recipes)
+        for recipe in recipes:
+            copy.conn.execute("SAVEPOINT task")
+            plan = PlanBuilder(self.toolbox, copy)
+            try:
+                recipe(plan, rng, anchor[0] if anchor else None)
+                if not plan.steps:
+                    raise Infeasible("no step")
+            except Infeasible:
+                copy.conn.execute("ROLLBACK TO task")
+                copy.conn.execute("RELEASE task")
+                continue
+            copy.conn.execute("RELEASE task")
+            return self._task(plan, task_id, anchor[1] if anchor else None), plan.subject
+        return None
+
+    def _task(self, plan: PlanBuilder, task_id: str, builds_on: str | None) -> Task:
+        goals = [s.goal for s in plan.steps]
+        description = (
+            f"You use the {self.db_id.replace('_', ' ')} records system. You want to "
+            + (", then ".join(goals[:-1]) + ", and finally " + goals[-1] if len(goals) > 1 else goals[0])
+            + "."
+        )
+        criteria = [f"The user learns or gets done: {g}." for g in goals]
+        if any(s.writes for s in plan.steps):
+            criteria.append("The database ends in the state the gold plan produces.")
+        checkpoints = [
+            f"Before '{plan.calls[i].tool}' runs, {', '.join(sorted(set(plan.calls[i].bindings)))} "
+            f"come from the output of an earlier call."
+            for i in range(len(plan.calls)) if plan.calls[i].bindings
+        ] + [f"The reply to '{s.request}' states {', '.join(s.answers)}." for s in plan.steps if s.answers]
+        return Task(
+            task_id=task_id,
+            description=description,
+            difficulty=DIFFICULTY.get(plan.chain, "hard"),
+            subtasks=plan.subtasks(),
+            rubric=Rubric(success_criteria=criteria, expected_calls=plan.expected_calls(), checkpoints=checkpoints),
+            gold_plan=plan.calls,
+            builds_on=builds_on,
+        )
+
+    # -- entity tasks ------------------------------------------------------------------------
+    def _find(self, plan: PlanBuilder, rng: random.Random) -> Entity:
+        tables = self.catalog.findable()
+        if not tables:
+            raise Infeasible("no searchable table")
+        table = rng.choice(tables)
+        label = table.label
+        values = [v for v in column_values(plan.copy, table.name, label.name) if str(v).strip()]
+        if not values:
+            raise Infeasible("no labels")
+        target = rng.choice(values)
+        tool = self.catalog.get("search", table.name)
+        rows = plan.run(tool, {label.param: str(target)})
+        matches = [i for i, r in enumerate(rows) if r[label.param] == target]
+        if len(matches) != 1:
+            raise Infeasible("label is not unique")
+        entity = Entity(table, rows[matches[0]], plan.last, matches[0])
+        plan.step(
+            f'find {entity.name} for me',
+            f"find {entity.name}",
+            [plan.last],
+            [entity.key],
+        )
+        return entity
+
+    def _entity_task(self, plan: PlanBuilder, rng: random.Random, anchor: Entity | None) -> None:
+        entity = anchor if anchor is not None else self._find(plan, rng)
+        it = f"that same {entity.table.display}" if anchor is not None else "it"
+        follow = self._act(plan, rng, entity, it, allow_delete=True, chain=anchor is None)
+        deleted = any(s.writes and not s.answers for s in plan.steps)
+        plan.subject = None if deleted else Entity(entity.table, entity.row, -1, -1)
+        if follow is not None and rng.random() < 0.6:
+            self._act(plan, rng, follow, f"that {follow.table.display}", allow_delete=False, chain=False)
+
+    def _act(self, plan, rng, entity: Entity, it: str, allow_delete: bool, chain: bool) -> Entity | None:
+        """One action on ``entity``; returns a new entity it led to (for a further step), if any."""
+        actions = [t for t in self.catalog.actions(entity.table.name) if allow_delete or t.kind != "delete"]
+        if entity.call >= 0:  # its details are already in an earlier output
+            actions = [t for t in actions if t.kind != "get"]
+        if not actions:
+            raise Infeasible("nothing to do with this entity")
+        tool = rng.choice(actions)
+        key = tool.params[0]
+        binding = {} if entity.call < 0 else {key.name: entity.binding(key.column)}
+        args = {key.name: entity.value(key.column)}
+        display = entity.table.display
+        if tool.kind == "get":
+            row = plan.run(tool, args, binding)
+            field = _detail_field(entity.table, rng)
+            plan.step(f"what is the {field.display} of {entity.name}?",
+                      f"know the {field.display} of {entity.name}", [plan.last], [row[field.param]])
+        elif tool.kind in ("children", "parent"):
+            out = plan.run(tool, args | ({"limit": 10} if tool.kind == "children" else {}), binding)
+            target = self.catalog.schema.table(tool.table)
+            rows = out if isinstance(out, list) else [out]
+            label = target.label or target.key
+            if label is None:
+                raise Infeasible("linked rows cannot be named")
+            names = [r[label.param] for r in rows[:3]]
+            if tool.kind == "children":
+                plan.step(f"which {target.display} records are linked to {it}?",
+                          f"know which {target.display} records are linked to {entity.name}",
+                          [plan.last], [len(out)] + names)
+            else:
+                plan.step(f"which {target.display} does {it} belong to?",
+                          f"know which {target.display} {entity.name} belongs to", [plan.last], names)
+            if chain and target.key is not None and self.catalog.actions(target.name):
+                pick = rng.randrange(len(rows))
+                return Entity(target, rows[pick], plan.last, pick if isinstance(out, list) else -1)
+        elif tool.kind == "summary":
+            row = plan.run(tool, args, binding)
+            numbers = [k for k, v in row.items() if k.endswith("_count") or k.startswith("average_")]
+            plan.step(f"can you give me a summary of the linked records for {it}: how many there are"
+                      + (" and their average" if len(numbers) > 1 else "") + "?",
+                      f"know how many linked records {entity.name} has", [plan.last],
+                      [row[k] for k in numbers])
+        elif tool.kind == "update":
+            field, new = self._new_value(plan.copy, entity, rng)
+            row = plan.run(tool, args | {field.param: new}, binding)
+            plan.step(f"please change the {field.display} of {it} to {fmt(new)}.",
+                      f"have the {field.display} of {entity.name} changed to {fmt(new)}",
+                      [plan.last], [row[field.param]], writes=True)
+        elif tool.kind == "delete":
+            if self._referenced(plan.copy, entity):
+                raise Infeasible("other records still point to this row")
+            plan.run(tool, args, binding)
+            plan.step(f"please delete {it} from the records.", f"have {entity.name} deleted",
+                      [plan.last], [], writes=True)
+        else:
+            raise Infeasible(f"unsupported action {tool.kind}")
+        return None
+
+    def _new_value(self, copy: DatabaseCopy, entity: Entity, rng: random.Random):
+        table = entity.table
+        fk_cols = {fk.column for fk in self.catalog.schema.foreign_keys if fk.table == table.name}
+        candidates = [
+            c for c in table.columns
+            if c.name not in table.primary_key and c.name not in fk_cols and len(c.json_types) == 1
+            and (c.is_numeric or 1 < c.distinct_values <= 12)
+        ]
+        if not candidates:
+            raise Infeasible("no field worth updating")
+        field = rng.choice(candidates)
+        old = entity.row.get(field.param)
+        if field.is_numeric and isinstance(old, (int, float)) and not isinstance(old, bool):
+            new = old + rng.randint(1, 9) if field.param_type == "integer" else round(old * 1.1 + 1, 2)
+        else:
+            others = [v for v in column_values(copy, table.name, field.name) if v != old]
+            if not others:
+                raise Infeasible("no other value")
+            new = coerce(rng.choice(others), field.param_type)
+        return field, new
+
+    def _referenced(self, copy: DatabaseCopy, entity: Entity) -> bool:
+        from ..environments.schema import quote
+
+        for fk in self.catalog.schema.foreign_keys:
+            if fk.ref_table == entity.table.name:
+                value = entity.row[entity.table.column(fk.ref_column).param]
+                hit = copy.conn.execute(
+                    f"SELECT 1 FROM {quote(fk.table)} WHERE {quote(fk.column)} = ? LIMIT 1", (value,)
+                ).fetchone()
+                if hit:
+                    return True
+        return False
+
+    # -- free tasks --------------------------------------------------------------------------
+    def _free_task(self, plan: PlanBuilder, rng: random.Random, _anchor: Entity | None) -> None:
+        if not self.catalog.free:
+            raise Infeasible("no free tool")
+        tool = rng.choice(self.catalog.free)
+        table = self.catalog.schema.table(tool.table)
+        if tool.kind == "aggregate":
+            rows = plan.run(tool, {"limit": 3})
+            count = next(k for k in rows[0] if k.endswith("_count"))
+            label = table.label.param if table.label and table.label.param in rows[0] else next(iter(rows[0]))
+            plan.step(f"which {table.display} records have the most linked {count[:-6].replace('_', ' ')} records? "
+                      "The top three is enough.",
+                      f"know the three {table.display} records with the most linked records",
+                      [plan.last], [rows[0][label], rows[0][count]])
+            return
+        column = table.column(tool.params[0].column)
+        name = (table.label or table.key or column).param
+        if tool.kind == "list":
+            ascending = rng.random() < 0.3
+            rows = plan.run(tool, {"ascending": ascending, "limit": 3})
+            word = "lowest" if ascending else "highest"
+            plan.step(f"which three {table.display} records have the {word} {column.display}?",
+                      f"know the three {table.display} records with the {word} {column.display}",
+                      [plan.last], [rows[0][name], rows[0][column.param]])
+            return
+        values = sorted(v for v in column_values(plan.copy, table.name, column.name) if isinstance(v, (int, float)))
+        if len(values) < 3:
+            raise Infeasible("too few values for a range")
+        i = rng.randrange(len(values) - 1)
+        lo, hi = values[i], values[min(len(values) - 1, i + rng.randint(1, 3))]
+        rows = plan.run(tool, {tool.params[0].name: lo, tool.params[1].name: hi, "limit": 10})
+        if len(rows) >= 10:
+            raise Infeasible("range too wide")
+        plan.step(f"which {table.display} records have a {column.display} between {fmt(lo)} and {fmt(hi)}?",
+                  f"know which {table.display} records have a {column.display} between {fmt(lo)} and {fmt(hi)}",
+                  [plan.last], [len(rows)] + [r[name] for r in rows[:3]])
+
+    def _create_task(self, plan: PlanBuilder, rng: random.Random, _anchor: Entity | None) -> None:
+        creatable = [t for t in self.catalog.tools if t.kind == "create"]
+        if not creatable:
+            raise Infeasible("no create tool")
+        tool = rng.choice(creatable)
+        table = self.catalog.schema.table(tool.table)
+        args: dict[str, Any] = {}
+        for p in tool.params:
+            column = table.column(p.column)
+            if column.name in table.primary_key and len(table.primary_key) == 1:
+                args[p.name] = fresh_key(plan.copy, table.name, column.name, column.param_type)
+            elif table.label is not None and column.name == table.label.name:
+                args[p.name] = _fresh_label(column_values(plan.copy, table.name, column.name), rng)
+            else:
+                values = column_values(plan.copy, table.name, column.name)
+                if values:
+                    args[p.name] = coerce(rng.choice(values), column.param_type)
+                elif p.required:
+                    raise Infeasible("no value for a required field")
+        row = plan.run(tool, args)
+        shown = ", ".join(f"{table.column(p.column).display} {fmt(args[p.name])}" for p in tool.params if p.name in args)
+        key = table.key
+        plan.step(f"please add a new {table.display} record with {shown}.",
+                  f"have a new {table.display} record added with {shown}", [plan.last],
+                  [row[key.param]] if key is not None else [], writes=True)
+
+
+def _detail_field(table: Table, rng: random.Random):
+    fields = [c for c in table.columns if c.name not in table.primary_key] or list(table.columns)
+    return rng.choice(fields)
+
+
+def _fresh_label(existing: list[Any], rng: random.Random) -> str:
+    words = [w for v in existing for w in str(v).split()] or ["New"]
+    taken = {str(v) for v in existing}
+    for _ in range(20):
+        candidate = f"{rng.choice(words)} {rng.choice(words)}".strip()
+        if candidate not in taken:
+            return candidate
+    n = 2
+    while f"{words[0]} {n}" in taken:
+        n += 1
+    return f"{words[0]} {n}"

@@ -1,0 +1,77 @@
+"""Calling a tool: check the arguments against its schema, bind them, run its SQL on a copy.
+
+Every failure becomes a structured tool error inside the dialogue (the agent sees it and can
+recover); nothing an agent sends can crash the run or reach the SQL text, since values are bound.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from ..environments.database import DatabaseCopy
+from ..environments.guards import QueryLimits, QueryTimeout
+from .spec import SqlTool
+
+
+@dataclass(frozen=True)
+class ToolOutput:
+    content: str  # JSON text, placed verbatim in the tool message
+    value: Any
+    ok: bool
+
+
+def error_output(kind: str, message: str) -> ToolOutput:
+    value = {"error": {"type": kind, "message": message}}
+    return ToolOutput(json.dumps(value, ensure_ascii=False), value, False)
+
+
+def _ok(value: Any) -> ToolOutput:
+    return ToolOutput(json.dumps(value, ensure_ascii=False), value, True)
+
+
+class Toolbox:
+    """The tools of one environment, callable by name on any copy of its database."""
+
+    def __init__(self, tools: list[SqlTool], limits: QueryLimits) -> None:
+        self.tools = {t.name: t for t in tools}
+        self.limits = limits
+        self._validators = {t.name: Draft202012Validator(t.parameters) for t in tools}
+
+    def call(self, copy: DatabaseCopy, name: str, arguments: str | dict[str, Any]) -> ToolOutput:
+        tool = self.tools.get(name)
+        if tool is None:
+            return error_output("unknown_tool", f"No tool named {name!r}.")
+        if isinstance(arguments, str):
+            try:
+                arguments = json.loads(arguments) if arguments.strip() else {}
+            except json.JSONDecodeError as exc:
+                return error_output("invalid_arguments", f"Arguments are not valid JSON: {exc.msg}.")
+        if not isinstance(arguments, dict):
+            return error_output("invalid_arguments", "Arguments must be a JSON object.")
+        problem = next(iter(self._validators[name].iter_errors(arguments)), None)
+        if problem is not None:
+            where = ".".join(str(p) for p in problem.absolute_path) or "arguments"
+            return error_output("invalid_arguments", f"{where}: {problem.message}")
+        binds = {
+            param: arguments.get(param, spec.get("default"))
+            for param, spec in tool.parameters["properties"].items()
+        }
+        try:
+            result = copy.run(tool.sql, binds, writes=tool.writes, limits=self.limits)
+        except QueryTimeout as exc:
+            return error_output("timeout", str(exc))
+        except sqlite3.Error as exc:
+            return error_output("database_error", str(exc))
+        if tool.single:
+            if not result.rows:
+                shown = ", ".join(f"{k}={v!r}" for k, v in arguments.items())
+                return error_output("not_found", f"No matching record ({shown}).")
+            return _ok(result.rows[0])
+        if result.truncated:
+            return _ok({"rows": result.rows, "truncated": True, "row_cap": self.limits.row_cap})
+        return _ok(result.rows)

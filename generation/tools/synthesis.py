@@ -1,0 +1,262 @@
+"""Derive a toolset from a database schema, deterministically.
+
+Per table: get by key, search by text, find by numeric range, list ordered with a limit, insert,
+update chosen fields, delete. Per foreign key: the children of a parent, the parent of a child,
+a ranking of parents by their children (count, sum, average) and that summary for one parent.
+Every row of a table has one JSON schema shared by all tools that return it, and a column's
+parameter has the same type everywhere, so an entity keeps one type across the toolset.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..environments.schema import Column, DatabaseSchema, ForeignKey, Table, quote
+from .spec import Param, SqlTool
+
+MAX_NAME = 64
+
+
+class ToolBuilder:
+    def __init__(self, schema: DatabaseSchema, row_cap: int) -> None:
+        self.schema = schema
+        self.row_cap = row_cap
+        self.names: set[str] = set()
+
+    # -- shared pieces -------------------------------------------------------------------
+    def entity_schema(self, table: Table) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "title": table.slug,
+            "properties": {c.param: c.value_schema() for c in table.columns},
+            "required": [c.param for c in table.columns],
+        }
+
+    def select_list(self, table: Table, alias: str = "") -> str:
+        prefix = f"{alias}." if alias else ""
+        return ", ".join(f"{prefix}{quote(c.name)} AS {c.param}" for c in table.columns)
+
+    def column_param(self, table: Table, column: Column, description: str | None = None) -> dict[str, Any]:
+        return {
+            "type": column.param_type,
+            "description": description or f"The {column.display} of the {table.display}.",
+        }
+
+    def limit_param(self) -> dict[str, Any]:
+        return {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": self.row_cap,
+            "default": 10,
+            "description": f"Maximum number of results (1-{self.row_cap}, default 10).",
+        }
+
+    def name(self, raw: str) -> str:
+        base = re.sub(r"_+", "_", raw)[:MAX_NAME].rstrip("_")
+        candidate, n = base, 2
+        while candidate in self.names:
+            suffix = f"_{n}"
+            candidate, n = base[: MAX_NAME - len(suffix)] + suffix, n + 1
+        self.names.add(candidate)
+        return candidate
+
+    def tool(self, raw_name, description, kind, table, sql, properties, required, returns, params):
+        return SqlTool(
+            name=self.name(raw_name),
+            description=description,
+            kind=kind,
+            table=table.name,
+            sql=sql,
+            parameters={
+                "type": "object",
+                "properties": properties,
+                "required": required,
+                "additionalProperties": False,
+            },
+            returns=returns,
+            params=tuple(params),
+        )
+
+    def array_of(self, table: Table) -> dict[str, Any]:
+        return {"type": "array", "items": self.entity_schema(table)}
+
+    # -- per table -----------------------------------------------------------------------
+    def table_tools(self, t: Table) -> list[SqlTool]:
+        tools: list[SqlTool] = []
+        key, label = t.key, t.label
+        src = quote(t.name)
+        cols = self.select_list(t)
+        fk_cols = {fk.column for fk in self.schema.foreign_keys if fk.table == t.name}
+        if key is not None:
+            tools.append(self.tool(
+                f"get_{t.slug}_by_{key.param}", f"Get one {t.display} by its {key.display}.", "get", t,
+                f"SELECT {cols} FROM {src} WHERE {quote(key.name)} = :{key.param}",
+                {key.param: self.column_param(t, key)}, [key.param], self.entity_schema(t),
+                [Param(key.param, "key", t.name, key.name)],
+            ))
+        if label is not None:
+            tools.append(self.tool(
+                f"search_{t.slug}_by_{label.param}",
+                f"Search {t.display} records whose {label.display} contains the given text (case-insensitive).",
+                "search", t,
+                f"SELECT {cols} FROM {src} WHERE {quote(label.name)} LIKE '%' || :{label.param} || '%' "
+                f"ORDER BY {quote(label.name)} LIMIT :limit",
+                {label.param: self.column_param(t, label, f"Text to look for in the {label.display}."),
+                 "limit": self.limit_param()},
+                [label.param], self.array_of(t),
+                [Param(label.param, "pattern", t.name, label.name), Param("limit", "limit", required=False)],
+            ))
+        numeric = [
+            c for c in t.columns
+            if c.is_numeric and c.name not in t.primary_key and c.name not in fk_cols and c.distinct_values > 2
+        ]
+        if numeric:
+            n = numeric[0]
+            lo, hi = f"min_{n.param}", f"max_{n.param}"
+            tools.append(self.tool(
+                f"find_{t.slug}_by_{n.param}_range",
+                f"Find {t.display} records whose {n.display} is between two values (inclusive).", "range", t,
+                f"SELECT {cols} FROM {src} WHERE {quote(n.name)} BETWEEN :{lo} AND :{hi} "
+                f"ORDER BY {quote(n.name)}, rowid LIMIT :limit",
+                {lo: {"type": "number", "description": f"Lowest {n.display}."},
+                 hi: {"type": "number", "description": f"Highest {n.display}."},
+                 "limit": self.limit_param()},
+                [lo, hi], self.array_of(t),
+                [Param(lo, "min", t.name, n.name), Param(hi, "max", t.name, n.name),
+                 Param("limit", "limit", required=False)],
+            ))
+            tools.append(self.tool(
+                f"list_{t.slug}_by_{n.param}",
+                f"List {t.display} records ordered by {n.display}, highest first unless ascending is true.",
+                "list", t,
+                f"SELECT {cols} FROM {src} ORDER BY CASE WHEN :ascending THEN {quote(n.name)} END ASC, "
+                f"{quote(n.name)} DESC, rowid LIMIT :limit",
+                {"ascending": {"type": "boolean", "default": False, "description": "Lowest first when true."},
+                 "limit": self.limit_param()},
+                [], self.array_of(t),
+                [Param("ascending", "flag", t.name, n.name, required=False), Param("limit", "limit", required=False)],
+            ))
+        tools += self.write_tools(t, key)
+        return tools
+
+    def write_tools(self, t: Table, key: Column | None) -> list[SqlTool]:
+        src = quote(t.name)
+        cols = self.select_list(t)
+        insertable = [c for c in t.columns if not (t.rowid_alias and key is not None and c.name == key.name)]
+        if not insertable:
+            return []
+        props = {c.param: self.column_param(t, c) for c in insertable}
+        required = [c.param for c in insertable if not c.nullable]
+        tools = [self.tool(
+            f"create_{t.slug}", f"Create a new {t.display} record and return it.", "create", t,
+            f"INSERT INTO {src} ({', '.join(quote(c.name) for c in insertable)}) "
+            f"VALUES ({', '.join(':' + c.param for c in insertable)}) RETURNING {cols}",
+            props, required, self.entity_schema(t),
+            [Param(c.param, "value", t.name, c.name, c.param in required) for c in insertable],
+        )]
+        if key is None:
+            return tools
+        fields = [c for c in t.columns if c.name != key.name]
+        if fields:
+            props = {key.param: self.column_param(t, key)}
+            props.update({c.param: self.column_param(t, c, f"New {c.display}; omit to keep it.") for c in fields})
+            sets = ", ".join(f"{quote(c.name)} = COALESCE(:{c.param}, {quote(c.name)})" for c in fields)
+            tools.append(self.tool(
+                f"update_{t.slug}", f"Update chosen fields of one {t.display}; fields left out keep their value.",
+                "update", t,
+                f"UPDATE {src} SET {sets} WHERE {quote(key.name)} = :{key.param} RETURNING {cols}",
+                props, [key.param], self.entity_schema(t),
+                [Param(key.param, "key", t.name, key.name)]
+                + [Param(c.param, "value", t.name, c.name, False) for c in fields],
+            ))
+        tools.append(self.tool(
+            f"delete_{t.slug}", f"Delete one {t.display} by its {key.display} and return the deleted record.",
+            "delete", t,
+            f"DELETE FROM {src} WHERE {quote(key.name)} = :{key.param} RETURNING {cols}",
+            {key.param: self.column_param(t, key)}, [key.param], self.entity_schema(t),
+            [Param(key.param, "key", t.name, key.name)],
+        ))
+        return tools
+
+    # -- per foreign key -----------------------------------------------------------------
+    def fk_tools(self, fk: ForeignKey) -> list[SqlTool]:
+        child, parent = self.schema.table(fk.table), self.schema.table(fk.ref_table)
+        if child.name == parent.name:
+            return []
+        ref, link = parent.column(fk.ref_column), child.column(fk.column)
+        tools = [self.tool(
+            f"list_{child.slug}_for_{parent.slug}",
+            f"List the {child.display} records linked to one {parent.display} (by its {ref.display}).",
+            "children", child,
+            f"SELECT {self.select_list(child)} FROM {quote(child.name)} WHERE {quote(link.name)} = :{ref.param} "
+            f"ORDER BY rowid LIMIT :limit",
+            {ref.param: self.column_param(parent, ref), "limit": self.limit_param()},
+            [ref.param], self.array_of(child),
+            [Param(ref.param, "key", parent.name, ref.name), Param("limit", "limit", required=False)],
+        )]
+        ckey = child.key
+        if ckey is not None:
+            tools.append(self.tool(
+                f"get_{parent.slug}_of_{child.slug}",
+                f"Get the {parent.display} that one {child.display} belongs to.", "parent", parent,
+                f"SELECT {self.select_list(parent, 'p')} FROM {quote(parent.name)} AS p "
+                f"JOIN {quote(child.name)} AS c ON c.{quote(link.name)} = p.{quote(ref.name)} "
+                f"WHERE c.{quote(ckey.name)} = :{ckey.param}",
+                {ckey.param: self.column_param(child, ckey)}, [ckey.param], self.entity_schema(parent),
+                [Param(ckey.param, "key", child.name, ckey.name)],
+            ))
+        tools += self.aggregate_tools(fk, child, parent, ref, link)
+        return tools
+
+    def aggregate_tools(self, fk, child: Table, parent: Table, ref: Column, link: Column) -> list[SqlTool]:
+        fk_cols = {f.column for f in self.schema.foreign_keys if f.table == child.name}
+        measures = [
+            c for c in child.columns
+            if c.is_numeric and c.name not in child.primary_key and c.name not in fk_cols and c.distinct_values > 2
+        ][:1]
+        count = f"{child.slug}_count"
+        exprs = [f"COUNT(c.{quote(link.name)}) AS {count}"]
+        props: dict[str, Any] = {ref.param: ref.value_schema(), count: {"type": "integer"}}
+        for m in measures:
+            exprs.append(f"SUM(c.{quote(m.name)}) AS total_{m.param}")
+            exprs.append(f"AVG(c.{quote(m.name)}) AS average_{m.param}")
+            props[f"total_{m.param}"] = {"type": ["number", "null"]}
+            props[f"average_{m.param}"] = {"type": ["number", "null"]}
+        label = parent.label
+        head = f"p.{quote(ref.name)} AS {ref.param}"
+        if label is not None and label.name != ref.name:
+            head += f", p.{quote(label.name)} AS {label.param}"
+            props[label.param] = label.value_schema()
+        summary = {"type": "object", "title": f"{parent.slug}_{child.slug}_summary",
+                   "properties": props, "required": list(props)}
+        base = (f"SELECT {head}, {', '.join(exprs)} FROM {quote(parent.name)} AS p "
+                f"LEFT JOIN {quote(child.name)} AS c ON c.{quote(link.name)} = p.{quote(ref.name)}")
+        what = f"the number of {child.display} records" + (
+            f" and the total and average {measures[0].display}" if measures else "")
+        return [
+            self.tool(
+                f"rank_{parent.slug}_by_{child.slug}_count",
+                f"Rank {parent.display} records by {what}, most first.", "aggregate", parent,
+                f"{base} GROUP BY p.{quote(ref.name)} ORDER BY {count} DESC, p.{quote(ref.name)} LIMIT :limit",
+                {"limit": self.limit_param()}, [], {"type": "array", "items": summary},
+                [Param("limit", "limit", required=False)],
+            ),
+            self.tool(
+                f"summarize_{child.slug}_for_{parent.slug}",
+                f"For one {parent.display}, {what}.", "summary", parent,
+                f"{base} WHERE p.{quote(ref.name)} = :{ref.param} GROUP BY p.{quote(ref.name)}",
+                {ref.param: self.column_param(parent, ref)}, [ref.param], summary,
+                [Param(ref.param, "key", parent.name, ref.name)],
+            ),
+        ]
+
+
+def synthesize_tools(schema: DatabaseSchema, row_cap: int) -> list[SqlTool]:
+    builder = ToolBuilder(schema, row_cap)
+    tools: list[SqlTool] = []
+    for table in schema.tables:
+        tools += builder.table_tools(table)
+    for fk in schema.foreign_keys:
+        tools += builder.fk_tools(fk)
+    return tools

@@ -1,0 +1,133 @@
+"""Deterministic validation of one simulated dialogue. Each check records what it found."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from ..records import Check, Message, Task
+from ..tools.spec import error_schema, truncated_schema
+from ..values import facts, fmt
+
+_QUOTED = re.compile(r'"([^"]*)"')
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])")
+
+
+def _call_index(messages: list[Message]) -> dict[str, tuple[str, str]]:
+    return {
+        tc.id: (tc.function.name, tc.function.arguments)
+        for m in messages if m.role == "assistant" and m.tool_calls
+        for tc in m.tool_calls
+    }
+
+
+def check_db_state(final_hash: str, gold_hash: str) -> Check:
+    same = final_hash == gold_hash
+    return Check(name="db_state", passed=same, detail="final state equals the gold plan's" if same
+                 else f"final {final_hash[:12]} != gold {gold_hash[:12]}")
+
+
+def check_required_calls(messages: list[Message], tasks: list[Task]) -> Check:
+    calls = _call_index(messages)
+    results = {m.tool_call_id: m.content for m in messages if m.role == "tool"}
+    made = set()
+    for call_id, (name, arguments) in calls.items():
+        try:
+            args = json.loads(arguments)
+            output = json.loads(results.get(call_id) or "null")
+        except json.JSONDecodeError:
+            continue
+        if not (isinstance(output, dict) and "error" in output):
+            made.add((name, json.dumps(args, sort_keys=True)))
+    missing = [
+        f"{t.task_id}:{c.tool}"
+        for t in tasks for c in t.gold_plan
+        if (c.tool, json.dumps(c.arguments, sort_keys=True)) not in made
+    ]
+    total = sum(len(t.gold_plan) for t in tasks)
+    return Check(name="required_calls", passed=not missing,
+                 detail=f"{total - len(missing)}/{total} rubric calls made with the expected arguments"
+                 + (f"; missing {', '.join(missing[:5])}" if missing else ""))
+
+
+def check_output_schemas(messages: list[Message], returns: dict[str, dict[str, Any]]) -> Check:
+    calls = _call_index(messages)
+    errors = Draft202012Validator(error_schema())
+    bad, n = [], 0
+    for m in messages:
+        if m.role != "tool":
+            continue
+        n += 1
+        name = calls.get(m.tool_call_id, (m.name, ""))[0]
+        try:
+            value = json.loads(m.content or "")
+        except json.JSONDecodeError:
+            bad.append(f"{name}: not JSON")
+            continue
+        schema = returns.get(name)
+        if schema is None:
+            ok = errors.is_valid(value)
+        elif isinstance(value, dict) and value.get("truncated") is True:
+            ok = Draft202012Validator(truncated_schema(schema)).is_valid(value)
+        else:
+            ok = Draft202012Validator(schema).is_valid(value) or errors.is_valid(value)
+        if not ok:
+            bad.append(name)
+    return Check(name="output_schema", passed=not bad,
+                 detail=f"{n - len(bad)}/{n} tool outputs match their return schema"
+                 + (f"; bad: {', '.join(bad[:5])}" if bad else ""))
+
+
+def check_grounding(messages: list[Message]) -> Check:
+    """Every number and quoted value the agent states appears earlier in a tool output or user message."""
+    known: set[str] = set()
+    said: list[str] = []
+    unsupported: list[str] = []
+    for m in messages:
+        text = m.content or ""
+        if m.role == "tool":
+            try:
+                facts(json.loads(text), known)
+            except json.JSONDecodeError:
+                pass
+        elif m.role == "user":
+            said.append(text.lower())
+        elif m.role == "assistant" and text:
+            quoted = _QUOTED.findall(text)
+            rest = _QUOTED.sub(" ", text)
+            for value in quoted + _NUMBER.findall(rest):
+                if value not in known and value.lower() not in " ".join(said):
+                    unsupported.append(value)
+    return Check(name="grounded", passed=not unsupported,
+                 detail="every stated value appears in an earlier tool output" if not unsupported
+                 else f"unsupported: {', '.join(unsupported[:5])}")
+
+
+def check_answers(messages: list[Message], tasks: list[Task]) -> Check:
+    replies = " ".join((m.content or "").lower() for m in messages if m.role == "assistant")
+    missing = [a for t in tasks for s in t.subtasks for a in s.answers if fmt(a).lower() not in replies]
+    total = sum(len(s.answers) for t in tasks for s in t.subtasks)
+    return Check(name="answers_communicated", passed=not missing,
+                 detail=f"{total - len(missing)}/{total} expected values stated"
+                 + (f"; missing {', '.join(missing[:5])}" if missing else ""))
+
+
+def check_completion(completed: bool, termination: str) -> Check:
+    return Check(name="user_complete", passed=completed,
+                 detail="user ended with is_task_complete" if completed else f"ended by {termination}")
+
+
+def check_format(messages: list[Message]) -> Check:
+    """Every tool message answers a call that was made, and every call gets exactly one answer."""
+    calls = _call_index(messages)
+    answered = [m.tool_call_id for m in messages if m.role == "tool"]
+    problems = []
+    if set(answered) != set(calls) or len(answered) != len(set(answered)):
+        problems.append("tool calls and tool messages do not pair up")
+    for m in messages:
+        if m.role == "tool" and m.name != calls.get(m.tool_call_id, (None,))[0]:
+            problems.append(f"tool message {m.tool_call_id} names the wrong tool")
+    return Check(name="message_format", passed=not problems, detail="; ".join(problems) or "well-formed")

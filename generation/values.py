@@ -1,0 +1,32 @@
+"""How a value from a tool output is written in text, so statements can be checked against outputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def fmt(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:.6g}"
+    return str(value)
+
+
+def facts(value: Any, into: set[str] | None = None) -> set[str]:
+    """Every scalar in a tool output (and every list's length), written with ``fmt``."""
+    out = into if into is not None else set()
+    if isinstance(value, dict):
+        for v in value.values():
+            facts(v, out)
+    elif isinstance(value, list):
+        out.add(str(len(value)))
+        for v in value:
+            facts(v, out)
+    else:
+        out.add(fmt(value))
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            out.add(f"{float(value):.2f}")
+    return out
