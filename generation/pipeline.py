@@ -21,7 +21,7 @@ from .dialogue import generate_dialogue
 from .environments.guards import QueryLimits
 from .environments.sources import DatabaseSource, resolve_sources
 from .errors import InputError
-from .records import DialogueRecord, hf_features
+from .records import DialogueRecord, to_dataset
 from .stats import compute_stats, stats_markdown
 from .world import SqlWorld
 
@@ -111,7 +111,7 @@ class GenerationPipeline:
         return self._write(done, sources, time.perf_counter() - start)
 
     def _write(self, done: dict[int, dict[str, Any]], sources: list[DatabaseSource], seconds: float) -> dict[str, Any]:
-        from datasets import Dataset, DatasetDict
+        from datasets import DatasetDict
 
         events: Counter = Counter()
         records: list[DialogueRecord] = []
@@ -120,11 +120,7 @@ class GenerationPipeline:
             records += [DialogueRecord.from_row(r) for r in done[index]["records"]]
         train = [r for r in records if r.validation.passed]
         rejected = [r for r in records if not r.validation.passed]
-        features = hf_features()
-        dataset = DatasetDict({
-            "train": Dataset.from_list([r.to_row() for r in train], features=features),
-            "rejected": Dataset.from_list([r.to_row() for r in rejected], features=features),
-        })
+        dataset = DatasetDict({"train": to_dataset(train), "rejected": to_dataset(rejected)})
         staging = self.output / ".dataset.tmp"
         shutil.rmtree(staging, ignore_errors=True)
         dataset.save_to_disk(str(staging))

@@ -218,3 +218,12 @@ def hf_features():
             "stats": {k: Value("int64") for k in Stats.model_fields},
         }
     )
+
+
+def to_dataset(records: list[DialogueRecord]):
+    """A ``datasets.Dataset`` of records with the contract's features (empty lists work too)."""
+    from datasets import Dataset
+
+    features = hf_features()
+    rows = [r.to_row() for r in records]
+    return Dataset.from_dict({k: [row[k] for row in rows] for k in features}, features=features)

@@ -14,7 +14,7 @@ from typing import Any
 from ..records import FunctionCall, Message, PlannedCall, ToolCall
 from ..values import fmt
 from .policies import ToolEnvironment
-from .state import DialogueState, MadeCall
+from .state import DialogueState, MadeCall, canonical
 
 INTROS = ("Here is what I found.", "Sure.", "Done.", "Okay, here you go.", "All set.")
 
@@ -34,7 +34,7 @@ class OracleAgent:
                 if not state.made(call) and all(q[:2] != (t, j) for q in queue):
                     queue.append((t, j, call))
         queue += [(-1, -1, c) for c in self._verification_calls(state, env)]
-        lines: list[str] = []
+        lines = self._already_known(state, env, queue)
         steps = 0
         while queue and steps < self.max_steps_per_turn:
             waiting = {(t, j) for t, j, _ in queue}
@@ -63,6 +63,21 @@ class OracleAgent:
             state.calls.append(MadeCall(call.tool, call.arguments, out.ok, out.value))
             state.messages.append(Message(role="tool", tool_call_id=tc.id, name=call.tool, content=out.content))
             lines.append(describe(call.tool, env.spec(call.tool), out.value, out.ok))
+        return lines
+
+    @staticmethod
+    def _already_known(state: DialogueState, env: ToolEnvironment, queue) -> list[str]:
+        """Answer from earlier outputs when a request needs no new call (no re-calling)."""
+        lines = []
+        for ref in state.requested:
+            calls = state.gold_calls(ref)
+            if any(q[2] is c for q in queue for c in calls):
+                continue
+            for call in calls:
+                wanted = canonical(call.arguments)
+                made = next(c for c in reversed(state.calls)
+                            if c.ok and c.name == call.tool and canonical(c.arguments or {}) == wanted)
+                lines.append("As I found earlier: " + describe(call.tool, env.spec(call.tool), made.output, True))
         return lines
 
     @staticmethod

@@ -45,6 +45,7 @@ class RulesUser:
                 state.reminders[r] = state.reminders.get(r, 0) + 1
             return self._ask(state, retry, P.pick(rng, P.MISSING) + self._phrase(state, retry, rng))
         if missing:
+            state.requested = []
             return UserTurn("I'll leave it there for now, thanks anyway.", False)
         writes = [r for r in state.requested if state.subtask(r).writes]
         if writes and rng.random() < self.confirm_write_probability:
