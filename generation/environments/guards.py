@@ -56,7 +56,7 @@ class StatementGuard:
         if action in _DENIED:
             return sqlite3.SQLITE_DENY
         if action in _WRITE_ACTIONS:
-            if not self.allow_writes:
+            if not self.allow_writes or arg1.lower().startswith("sqlite_"):
                 return sqlite3.SQLITE_DENY
             self.dirty_tables.add(arg1)
         return sqlite3.SQLITE_OK

@@ -1,0 +1,15 @@
+# Shared by scripts/generate and scripts/test: make .venv (once) and install the project into it.
+# Usage: ensure_venv EXTRA   (EXTRA: "" for generation only, "dev" for tests)
+ensure_venv() {
+  local extra="$1" spec="."
+  [ -n "$extra" ] && spec=".[$extra]"
+  if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+  fi
+  local stamp=".venv/.installed-${extra:-core}"
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    .venv/bin/pip install --quiet --disable-pip-version-check -e "$spec"
+    touch "$stamp"
+  fi
+}
+export HF_HUB_OFFLINE=1 WANDB_MODE=offline LITELLM_LOCAL_MODEL_COST_MAP=True TOKENIZERS_PARALLELISM=false

@@ -1,0 +1,88 @@
+import sqlite3
+
+import pytest
+
+from generation.environments.database import SqlDatabase
+from generation.environments.guards import QueryLimits, QueryTimeout
+from generation.environments.hashing import file_sha256, state_hash
+from generation.errors import InputError
+from tests.support.clubs import build_clubs
+
+
+@pytest.fixture
+def clubs(tmp_path):
+    return SqlDatabase("clubs", build_clubs(tmp_path / "clubs.sqlite"))
+
+
+def test_copies_are_isolated_and_keep_state(clubs):
+    a, b = clubs.copy(), clubs.copy()
+    limits = QueryLimits()
+    a.run("UPDATE player SET Earnings = 0 WHERE Player_ID = :id", {"id": 1}, writes=True, limits=limits)
+    assert a.run("SELECT Earnings FROM player WHERE Player_ID = 1", {}, writes=False, limits=limits).rows == [{"Earnings": 0.0}]
+    assert b.run("SELECT Earnings FROM player WHERE Player_ID = 1", {}, writes=False, limits=limits).rows == [{"Earnings": 1037.0}]
+    assert a.state_hash() != clubs.base_hash and b.state_hash() == clubs.base_hash
+
+
+def test_state_hash_ignores_row_order(tmp_path):
+    one, two = sqlite3.connect(":memory:"), sqlite3.connect(":memory:")
+    for conn, order in ((one, (1, 2, 3)), (two, (3, 1, 2))):
+        conn.execute("CREATE TABLE t (a INT, b TEXT)")
+        for i in order:
+            conn.execute("INSERT INTO t VALUES (?, ?)", (i, f"v{i}"))
+    assert state_hash(one) == state_hash(two)
+    two.execute("UPDATE t SET b = 'x' WHERE a = 1")
+    assert state_hash(one) != state_hash(two)
+
+
+def test_incremental_hash_matches_full_hash(clubs):
+    copy = clubs.copy()
+    copy.run("DELETE FROM player WHERE Player_ID = :id RETURNING Player_ID", {"id": 5}, writes=True, limits=QueryLimits())
+    assert copy.state_hash() == state_hash(copy.conn)
+
+
+def test_row_cap_marks_truncation(clubs):
+    result = clubs.copy().run("SELECT * FROM player", {}, writes=False, limits=QueryLimits(row_cap=7))
+    assert len(result.rows) == 7 and result.truncated
+
+
+def test_time_limit_aborts_runaway_query(clubs):
+    runaway = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"
+    with pytest.raises(QueryTimeout):
+        clubs.copy().run(runaway, {}, writes=False, limits=QueryLimits(timeout_ms=50))
+
+
+def test_read_only_statements_cannot_write_or_stack(clubs):
+    copy = clubs.copy()
+    with pytest.raises(sqlite3.DatabaseError):
+        copy.run("DELETE FROM player", {}, writes=False, limits=QueryLimits())
+    with pytest.raises(sqlite3.ProgrammingError):
+        copy.run("SELECT 1; DELETE FROM player", {}, writes=True, limits=QueryLimits())
+    with pytest.raises(sqlite3.DatabaseError):
+        copy.run("DROP TABLE player", {}, writes=True, limits=QueryLimits())
+    assert copy.state_hash() == clubs.base_hash
+
+
+def test_source_file_is_never_modified(tmp_path):
+    path = build_clubs(tmp_path / "clubs.sqlite")
+    before = path.read_bytes()
+    db = SqlDatabase("clubs", path)
+    copy = db.copy()
+    copy.run("DELETE FROM player", {}, writes=True, limits=QueryLimits())
+    assert path.read_bytes() == before and file_sha256(path) == db.fingerprint
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clubs.sqlite"]  # no journal left beside it
+
+
+def test_corrupt_and_missing_files_are_input_errors(tmp_path):
+    bad = tmp_path / "bad.sqlite"
+    bad.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(InputError, match="corrupt SQLite"):
+        SqlDatabase("bad", bad)
+    good = build_clubs(tmp_path / "ok.sqlite")
+    data = bytearray(good.read_bytes())
+    data[4096:4096 + 400] = b"\xff" * 400  # damage a table page, keep the file header
+    broken = tmp_path / "broken.sqlite"
+    broken.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="corrupt SQLite"):
+        SqlDatabase("broken", broken)
+    with pytest.raises(InputError, match="not found"):
+        SqlDatabase("none", tmp_path / "missing.sqlite")

@@ -1,0 +1,1 @@
+"""Supervised fine-tuning on the dialogue records (TRL SFTTrainer, launched with accelerate)."""
