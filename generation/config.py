@@ -69,7 +69,10 @@ def load_config(path: Path | None, overrides: dict) -> GenerationConfig:
         try:
             data = yaml.safe_load(path.read_text()) or {}
         except yaml.YAMLError as exc:
-            raise InputError(f"config {path} is not valid YAML: {exc}") from None
+            mark = getattr(exc, "problem_mark", None)
+            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise InputError(f"config {path} is not valid YAML{where}: {problem}") from None
         if not isinstance(data, dict):
             raise InputError(f"config {path} must be a mapping of keys to values")
     data.update({k: v for k, v in overrides.items() if v is not None})

@@ -37,9 +37,13 @@ class GenerationPipeline:
 
     # -- setup ---------------------------------------------------------------------------
     def _world(self, source: DatabaseSource) -> SqlWorld:
-        if source.db_id not in self._worlds:
-            self._worlds[source.db_id] = SqlWorld.build(source, self.limits, self.config.seed)
         return self._worlds[source.db_id]
+
+    def _build_worlds(self, sources: list[DatabaseSource]) -> None:
+        # Open (and so check) every database before any progress output, so bad input fails first.
+        opened = [s.open() for s in sources]
+        for db in tqdm(opened, desc="environments", unit="db"):
+            self._worlds[db.db_id] = SqlWorld.build(db, self.limits, self.config.seed)
 
     def _fingerprint(self) -> str:
         return hashlib.sha256(self.config.model_dump_json().encode()).hexdigest()
@@ -87,9 +91,7 @@ class GenerationPipeline:
         total = len(priors) if priors is not None else self.config.num_dialogues
         used = sorted({p.environment.db_id for p in priors}) if priors is not None else [
             s.db_id for s in sources[:total]]
-        for db_id in tqdm(used, desc="environments", unit="db"):
-            if db_id in by_id:
-                self._world(by_id[db_id])
+        self._build_worlds([by_id[d] for d in used if d in by_id])
         with open(self.work / "dialogues.jsonl", "a") as sink, tqdm(
             total=total, initial=len(done), desc="dialogues", unit="dlg"
         ) as bar:
@@ -123,7 +125,9 @@ class GenerationPipeline:
         dataset = DatasetDict({"train": to_dataset(train), "rejected": to_dataset(rejected)})
         staging = self.output / ".dataset.tmp"
         shutil.rmtree(staging, ignore_errors=True)
-        dataset.save_to_disk(str(staging))
+        # An empty split needs an explicit shard count to load back (datasets 5.2).
+        shards = {name: max(1, split.data.nbytes // (500 << 20)) for name, split in dataset.items()}
+        dataset.save_to_disk(str(staging), num_shards=shards)
         shutil.rmtree(self.output / "dataset", ignore_errors=True)
         staging.rename(self.output / "dataset")
         for name, split in (("train", train), ("rejected", rejected)):

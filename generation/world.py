@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from .environments.database import SqlDatabase
 from .environments.guards import QueryLimits
-from .environments.sources import DatabaseSource
 from .records import Environment
 from .tasks.catalog import ToolCatalog
 from .tasks.synthesis import TaskSynthesizer
@@ -24,8 +23,7 @@ class SqlWorld:
     report: ToolReport
 
     @classmethod
-    def build(cls, source: DatabaseSource, limits: QueryLimits, seed: int) -> "SqlWorld":
-        db = source.open()
+    def build(cls, db: SqlDatabase, limits: QueryLimits, seed: int) -> "SqlWorld":
         candidates = synthesize_tools(db.schema, limits.row_cap)
         report = validate_tools(candidates, db, Toolbox(candidates, limits), seed)
         toolbox = Toolbox(report.kept, limits)

@@ -46,34 +46,18 @@ class TableSpec:
 
 # --- word lists -------------------------------------------------------------------------------
 
-FIRST = (
-    "Maria James Aisha Daniel Sofia Liam Priya Noah Elena Omar Grace Lucas "
-    "Hana Mateo Chloe Ravi Amara Jonas Leila Victor Nora Samuel Ines Felix"
-).split()
-LAST = (
-    "Lopez Smith Khan Novak Rossi Okafor Patel Murphy Tanaka Silva "
-    "Fischer Haddad Kowalski Brennan Moreau Nguyen Larsen Costa Ibrahim Walsh"
-).split()
+FIRST = "Maria James Aisha Daniel Sofia Liam Priya Noah Elena Omar Grace Lucas Hana Mateo Chloe Ravi Amara".split()
+LAST = "Lopez Smith Khan Novak Rossi Okafor Patel Murphy Tanaka Silva Fischer Haddad Kowalski Moreau Nguyen".split()
 PEOPLE = [f"{f} {s}" for f in FIRST for s in LAST]
 PLACES = "Riverside Hillcrest Oakwood Harbor Northgate Maple Cedar Lakeview Westfield Elmwood Brookside Summit".split()
 CITIES = "Springfield Riverton Ashford Milltown Bayview Fairhaven Kingsbury Westport".split()
 COUNTRIES = "Ireland Nigeria Japan Brazil Canada India Poland Italy Egypt Norway".split()
-TITLE_WORDS = (
-    "Silent Hidden Broken Golden Distant Forgotten Crimson Endless Quiet Burning "
-    "Hollow Winter Lost Wandering Secret Northern Painted Iron Paper Last".split(),
-    "Harbor Garden Kingdom River Letter Orchard Lantern Voyage Mirror Forest "
-    "Bridge Signal Island Archive Compass Meadow Tower Shadow Station Promise".split(),
-)
-TITLES = [f"The {a} {n}" for a in TITLE_WORDS[0] for n in TITLE_WORDS[1]]
+ADJECTIVES = "Silent Hidden Broken Golden Distant Forgotten Crimson Endless Quiet Burning Hollow Winter Lost".split()
+NOUNS = "Harbor Garden Kingdom River Letter Orchard Lantern Voyage Mirror Forest Bridge Signal Island Archive".split()
+TITLES = [f"The {a} {n}" for a in ADJECTIVES for n in NOUNS]
 GENRES = "fiction mystery history science biography fantasy poetry children".split()
-DEPARTMENTS = (
-    "Cardiology Neurology Pediatrics Orthopedics Dermatology "
-    "Oncology Radiology Psychiatry Ophthalmology Gastroenterology"
-).split()
-MEDICATIONS = (
-    "Amoxicillin Ibuprofen Metformin Lisinopril Atorvastatin "
-    "Omeprazole Cetirizine Sertraline Levothyroxine Amlodipine"
-).split()
+DEPARTMENTS = "Cardiology Neurology Pediatrics Orthopedics Dermatology Oncology Radiology Psychiatry Urology".split()
+MEDICATIONS = "Amoxicillin Ibuprofen Metformin Lisinopril Atorvastatin Omeprazole Cetirizine Sertraline".split()
 BLOOD_TYPES = "A+ A- B+ B- AB+ AB- O+ O-".split()
 INSURERS = ("Northwind Health", "Bluebridge Care", "Civic Mutual", "Evergreen Assurance")
 CATEGORIES = "Furniture Lighting Kitchen Garden Stationery Electronics Outdoor Bath Toys Textiles Storage Decor".split()
@@ -97,17 +81,22 @@ def choice(options: Sequence[Any], weights: Sequence[float] | None = None) -> Ge
     return lambda rng, n, cols, db: rng.choices(list(options), weights=weights, k=n)
 
 
+def each(draw: Callable[[random.Random], Any]) -> Gen:
+    """One independent draw per row."""
+    return lambda rng, n, cols, db: [draw(rng) for _ in range(n)]
+
+
 def ints(lo: int, hi: int) -> Gen:
-    return lambda rng, n, cols, db: [rng.randint(lo, hi) for _ in range(n)]
+    return each(lambda rng: rng.randint(lo, hi))
 
 
 def reals(lo: float, hi: float) -> Gen:
-    return lambda rng, n, cols, db: [round(rng.uniform(lo, hi), 2) for _ in range(n)]
+    return each(lambda rng: round(rng.uniform(lo, hi), 2))
 
 
 def dates(first: str, last: str) -> Gen:
     a, b = dt.date.fromisoformat(first).toordinal(), dt.date.fromisoformat(last).toordinal()
-    return lambda rng, n, cols, db: [dt.date.fromordinal(rng.randint(a, b)).isoformat() for _ in range(n)]
+    return each(lambda rng: dt.date.fromordinal(rng.randint(a, b)).isoformat())
 
 
 def after(col: str, lo: int, hi: int, cap: str | None = None) -> Gen:

@@ -37,6 +37,18 @@ def snake(name: str) -> str:
     return s if not s[0].isdigit() else f"n_{s}"
 
 
+def singular(words: str) -> str:
+    """'appointments' -> 'appointment', 'categories' -> 'category': for table names in sentences."""
+    head, _, last = words.rpartition(" ")
+    if last.endswith("ies") and len(last) > 4:
+        last = last[:-3] + "y"
+    elif last.endswith(("sses", "ches", "shes", "xes")):
+        last = last[:-2]
+    elif last.endswith("s") and not last.endswith(("ss", "us", "is")) and len(last) > 3:
+        last = last[:-1]
+    return f"{head} {last}".strip()
+
+
 def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
@@ -176,7 +188,7 @@ def introspect(
         tables.append(
             Table(
                 name=tname,
-                display=names.get((tname, None)) or snake(tname).replace("_", " "),
+                display=singular(names.get((tname, None)) or snake(tname).replace("_", " ")),
                 columns=tuple(columns),
                 primary_key=tuple(p for p in primary_key if any(c.name == p for c in columns)),
                 rowid_alias=rowid_alias,

@@ -141,11 +141,16 @@ class TaskSynthesizer:
         deleted = any(s.writes and not s.answers for s in plan.steps)
         plan.subject = None if deleted else Entity(entity.table, entity.row, -1, -1)
         if follow is not None and rng.random() < 0.6:
-            self._act(plan, rng, follow, f"that {follow.table.display}", allow_delete=False, chain=False)
+            # the user names the linked record, so the agent has to pick it out of the list
+            self._act(plan, rng, follow, follow.name, allow_delete=False, chain=False, came_from=entity.table.name)
 
-    def _act(self, plan, rng, entity: Entity, it: str, allow_delete: bool, chain: bool) -> Entity | None:
+    def _act(self, plan, rng, entity: Entity, it: str, allow_delete: bool, chain: bool,
+             came_from: str | None = None) -> Entity | None:
         """One action on ``entity``; returns a new entity it led to (for a further step), if any."""
-        actions = [t for t in self.catalog.actions(entity.table.name) if allow_delete or t.kind != "delete"]
+        actions = [
+            t for t in self.catalog.actions(entity.table.name)
+            if (allow_delete or t.kind != "delete") and not (t.kind == "parent" and t.table == came_from)
+        ]
         if entity.call >= 0:  # its details are already in an earlier output
             actions = [t for t in actions if t.kind != "get"]
         if not actions:

@@ -1,0 +1,74 @@
+"""The rules user reveals the goal piece by piece, notices what is missing, and ends only when done."""
+
+import random
+import re
+from dataclasses import dataclass
+
+from generation.config import GenerationConfig
+from generation.dialogue import plan_tasks
+from generation.environments.guards import QueryLimits
+from generation.environments.sources import DatabaseSource
+from generation.simulation.agent_oracle import OracleAgent
+from generation.simulation.orchestrator import SqlToolEnvironment, simulate
+from generation.simulation.user_rules import RulesUser
+from generation.world import SqlWorld
+from tests.support.clubs import build_clubs
+
+META = re.compile(r"\b(dataset|task|assistant|subtask|simulat)", re.I)
+
+
+@dataclass
+class ForgetfulAgent(OracleAgent):
+    """Does only the first call it is asked for, then replies without the answers."""
+
+    name: str = "forgetful"
+
+    def respond(self, state, env, rng):
+        requested, state.requested = state.requested, state.requested[:1]
+        super().respond(state, env, rng)
+        state.requested = requested
+        state.messages[-1].content = "Okay."
+
+
+def _world(tmp_path):
+    db = DatabaseSource("clubs", build_clubs(tmp_path / "clubs.sqlite")).open()
+    return SqlWorld.build(db, QueryLimits(), 0)
+
+
+def _run(world, agent, seed, mode="user_oriented"):
+    config = GenerationConfig(tasks_per_dialogue={3: 1.0})
+    rng = random.Random(seed)
+    gold = world.db.copy()
+    tasks = plan_tasks(world, config, rng, gold, "t", __import__("collections").Counter())
+    copy = world.db.copy()
+    result = simulate(mode=mode, tasks=tasks, system_prompt="sys", user=RulesUser(), agent=agent,
+                      env=SqlToolEnvironment(world.toolbox, world.catalog, copy), rng=rng, max_user_turns=40)
+    return tasks, result, copy.state_hash() == gold.state_hash()
+
+
+def test_reveals_one_or_two_subtasks_per_turn_and_completes(tmp_path):
+    world = _world(tmp_path)
+    for seed in range(30):
+        tasks, result, same_state = _run(world, OracleAgent(), seed)
+        assert result.completed and same_state
+        subtasks = sum(len(t.subtasks) for t in tasks)
+        users = [m.content for m in result.messages if m.role == "user"]
+        assert len(users) >= (subtasks + 1) // 2 + 1  # at most two pieces per message, plus the goodbye
+        assert not any(META.search(u) for u in users), users
+
+
+def test_asks_again_for_what_is_missing_and_never_claims_completion(tmp_path):
+    world = _world(tmp_path)
+    nagged = 0
+    for seed in range(10):
+        _tasks, result, _ = _run(world, ForgetfulAgent(), seed)
+        users = [m.content for m in result.messages if m.role == "user"]
+        nagged += sum("missing" in u or "still need" in u or "covered everything" in u for u in users)
+        assert not result.completed
+    assert nagged > 0
+
+
+def test_phrasing_varies_with_the_seed(tmp_path):
+    world = _world(tmp_path)
+    openings = {_run(world, OracleAgent(), seed)[1].messages[1].content.split(" ")[0] for seed in range(20)}
+    assert len(openings) > 3
