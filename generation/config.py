@@ -18,7 +18,7 @@ class _Section(BaseModel):
 class UserConfig(_Section):
     policy: Literal["rules"] = "rules"
     max_subtasks_per_turn: int = Field(2, ge=1, le=2)
-    combine_probability: float = Field(0.4, ge=0, le=1)
+    combine_probability: float = Field(0.25, ge=0, le=1)
     confirm_write_probability: float = Field(0.3, ge=0, le=1)
     max_user_turns: int = Field(40, ge=2)
 

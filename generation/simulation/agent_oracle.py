@@ -22,6 +22,7 @@ INTROS = ("Here is what I found.", "Sure.", "Done.", "Okay, here you go.", "All 
 @dataclass
 class OracleAgent:
     max_steps_per_turn: int = 8
+    confirm_writes: bool = True  # ask the user to approve a change before making it (user_oriented)
     name: str = "oracle"
 
     def respond(self, state: DialogueState, env: ToolEnvironment, rng: random.Random) -> None:
@@ -35,21 +36,31 @@ class OracleAgent:
                     queue.append((t, j, call))
         queue += [(-1, -1, c) for c in self._verification_calls(state, env)]
         lines = self._already_known(state, env, queue)
+        approval = self._needs_approval(state, env, queue)
+        if approval:
+            first = next(p for p, q in enumerate(queue) if q in approval)
+            queue = queue[:first]  # look things up now; change nothing before the user agrees
         steps = 0
         while queue and steps < self.max_steps_per_turn:
-            waiting = {(t, j) for t, j, _ in queue}
-            ready = [
-                q for q in queue
-                if not any((q[0], dep) in waiting for dep in _dependencies(q[2]))
-            ] or queue[:1]
-            queue = [q for q in queue if q not in ready]
+            ready = _ready(queue, env) or queue[:1]
+            queue = [q for q in queue if all(q is not r for r in ready)]
             lines += self._step(state, env, [c for _, _, c in ready], len(state.messages))
             steps += 1
         state.steps += steps
+        if approval:
+            state.confirmations.update((t, j) for t, j, _ in approval)
+            state.awaiting_approval = True
+            asks = "; ".join(_proposal(env, c) for _, _, c in approval)
+            lines.append(f"Before I change anything, please confirm: {asks}. Shall I go ahead?")
         text = " ".join([INTROS[rng.randrange(len(INTROS))]] + lines) if lines else (
             "Is there anything else I can look up or change for you?"
         )
         state.messages.append(Message(role="assistant", content=text))
+
+    def _needs_approval(self, state: DialogueState, env: ToolEnvironment, queue) -> list:
+        if not self.confirm_writes or state.mode != "user_oriented":
+            return []
+        return [q for q in queue if q[0] >= 0 and _is_write(env, q[2]) and q[:2] not in state.confirmations]
 
     def _step(self, state: DialogueState, env: ToolEnvironment, calls: list[PlannedCall], n: int) -> list[str]:
         tool_calls = [
@@ -92,6 +103,34 @@ class OracleAgent:
                 key_param, field = getter["param"], getter["field"]
                 checks.append(PlannedCall(tool=getter["tool"], arguments={key_param: made.output[field]}))
         return checks
+
+
+def _is_write(env: ToolEnvironment, call: PlannedCall) -> bool:
+    return env.spec(call.tool).get("kind") in ("create", "update", "delete")
+
+
+def _proposal(env: ToolEnvironment, call: PlannedCall) -> str:
+    spec = env.spec(call.tool)
+    verb = {"create": "create a new", "update": "update the", "delete": "delete the"}[spec["kind"]]
+    return f"{verb} {spec['entity']} record with " + _record(call.arguments)
+
+
+def _ready(queue: list[tuple[int, int, PlannedCall]], env: ToolEnvironment) -> list[tuple[int, int, PlannedCall]]:
+    """Calls that can go out together now: their inputs are known, and no write is reordered.
+
+    A call waits for the earlier calls it takes values from; a write waits for every earlier
+    call, and every call waits for an earlier write, so the database sees the planned order.
+    """
+    writes = [_is_write(env, c) for _, _, c in queue]
+    ready = []
+    for p, (t, j, call) in enumerate(queue):
+        deps = _dependencies(call)
+        blocked = any(
+            writes[q] or writes[p] or (queue[q][0] == t and queue[q][1] in deps) for q in range(p)
+        )
+        if not blocked:
+            ready.append(queue[p])
+    return ready
 
 
 def _dependencies(call: PlannedCall) -> set[int]:

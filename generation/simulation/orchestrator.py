@@ -29,8 +29,8 @@ class SqlToolEnvironment:
         tool = self.toolbox.tools.get(name)
         if tool is None:
             return {}
-        info: dict[str, Any] = {"kind": tool.kind}
         table = self.catalog.schema.table(tool.table)
+        info: dict[str, Any] = {"kind": tool.kind, "entity": table.display}
         getter = self.catalog.get("get", tool.table)
         if tool.writes and getter is not None and table.key is not None:
             info["verify_with"] = {"tool": getter.name, "param": table.key.param, "field": table.key.param}

@@ -19,6 +19,7 @@ CONFIRM = (
     "Can you confirm that went through?",
     "Please verify that the record is updated.",
 )
+APPROVE = ("Yes, please go ahead.", "Yes, that's right. Go ahead.", "Confirmed, please do it.", "Yes, proceed.")
 CLOSINGS = (
     "That's everything I needed, thank you!",
     "Great, that's all for now. Thanks!",

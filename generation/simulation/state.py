@@ -36,6 +36,8 @@ class DialogueState:
     calls: list[MadeCall] = field(default_factory=list)
     asked_at: dict[SubtaskRef, int] = field(default_factory=dict)  # message index of the request
     reminders: dict[SubtaskRef, int] = field(default_factory=dict)
+    confirmations: set[tuple[int, int]] = field(default_factory=set)  # writes the agent asked to approve
+    awaiting_approval: bool = False  # the agent's last reply asks the user to approve a write
     user_turns: int = 0
     steps: int = 0
     completed: bool = False

@@ -20,7 +20,7 @@ MAX_REMINDERS = 2
 @dataclass
 class RulesUser:
     max_subtasks_per_turn: int = 2
-    combine_probability: float = 0.4
+    combine_probability: float = 0.25
     confirm_write_probability: float = 0.3
     name: str = "rules"
 
@@ -36,7 +36,11 @@ class RulesUser:
             return self._ask(state, batch, text)
         if state.user_turns == 0:
             batch = self._batch(state, rng)
-            return self._ask(state, batch, P.pick(rng, P.OPENERS) + self._phrase(state, batch, rng))
+            opener = P.pick(rng, P.OPENERS)
+            return self._ask(state, batch, opener + self._phrase(state, batch, rng, opener.endswith(", ")))
+        if state.awaiting_approval:
+            state.awaiting_approval = False
+            return UserTurn(P.pick(rng, P.APPROVE), False)  # same request, now approved
         self._update_done(state)
         missing = [r for r in state.requested if r not in state.done]
         retry = [r for r in missing if state.reminders.get(r, 0) < MAX_REMINDERS]
@@ -48,7 +52,7 @@ class RulesUser:
             state.requested = []
             return UserTurn("I'll leave it there for now, thanks anyway.", False)
         writes = [r for r in state.requested if state.subtask(r).writes]
-        if writes and rng.random() < self.confirm_write_probability:
+        if writes and state.mode == "user_oriented" and rng.random() < self.confirm_write_probability:
             state.requested = []
             state.verify = [c for r in writes for c in state.gold_calls(r)]
             return UserTurn(P.pick(rng, P.ACKS) + P.pick(rng, P.CONFIRM), False)
