@@ -26,6 +26,7 @@ class UserConfig(_Section):
 class AgentConfig(_Section):
     policy: Literal["oracle"] = "oracle"
     max_steps_per_turn: int = Field(8, ge=1)
+    confirm_writes: bool = True  # user_oriented: ask the user to approve a change first
 
 
 class SqlConfig(_Section):
