@@ -31,6 +31,20 @@ def _fresh(world: SqlWorld, prior: DialogueRecord | None, config: GenerationConf
     return replay(prior, world.db, world.toolbox.limits).copy
 
 
+def _rerun_gold(world: SqlWorld, prior: DialogueRecord | None, config: GenerationConfig,
+                tasks: list[Task]) -> str | None:
+    """Feasibility: the gold plans, run again on a fresh copy, reach the same state without errors."""
+    copy = _fresh(world, prior, config)
+    try:
+        for task in tasks:
+            for call in task.gold_plan:
+                if not world.toolbox.call(copy, call.tool, call.arguments).ok:
+                    return None
+        return copy.state_hash()
+    finally:
+        copy.close()
+
+
 def plan_tasks(world: SqlWorld, config: GenerationConfig, rng: random.Random, gold: DatabaseCopy,
                prefix: str, events: Counter) -> list[Task]:
     counts, weights = zip(*sorted(config.tasks_per_dialogue.items()))
@@ -84,6 +98,10 @@ def generate_dialogue(world: SqlWorld, config: GenerationConfig, index: int,
         gold.close()
     if not tasks:
         outcome.events["dialogue_without_feasible_task"] += 1
+        return outcome
+    if _rerun_gold(world, prior, config, tasks) != gold_hash:
+        outcome.events["gold_plan_not_reproducible"] += 1
+        outcome.events["task_synthesis_failed"] += len(tasks)
         return outcome
     tool_names = offered_tools(world, tasks, config.max_tools_per_dialogue, rng)
     if prior is not None:  # the earlier calls must stay re-executable from this record

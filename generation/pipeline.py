@@ -138,7 +138,25 @@ class GenerationPipeline:
         stats = compute_stats(train, rejected, events, tools, seconds)
         (self.output / "stats.json").write_text(json.dumps(stats, indent=2) + "\n")
         (self.output / "stats.md").write_text(stats_markdown(stats))
+        (self.output / "README.md").write_text(self._card(stats))
         return stats
+
+    def _card(self, stats: dict[str, Any]) -> str:
+        """A dataset card: what the data is, how it was made, and its statistics."""
+        import yaml
+
+        from .records import SCHEMA_VERSION
+
+        return (
+            "# Tool-use dialogues over SQL databases\n\n"
+            f"Dialogue records (schema {SCHEMA_VERSION}): `messages` + `tools` in OpenAI chat format, "
+            "with the environment (SQL of every tool), tasks with rubrics and gold plans, simulation "
+            "settings, validation results and statistics per dialogue. Split `train` holds the validated "
+            "dialogues, `rejected` the others with their reasons.\n\n"
+            "## Statistics\n\n" + stats_markdown(stats) +
+            "\n## Generation config\n\n```yaml\n"
+            + yaml.safe_dump(self.config.model_dump(mode="json"), sort_keys=False) + "```\n"
+        )
 
     def _tool_counts(self, sources: list[DatabaseSource]) -> dict[str, Any]:
         reasons: Counter = Counter()

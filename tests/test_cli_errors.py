@@ -1,6 +1,5 @@
 """Bad input ends with one line naming the problem, a non-zero exit and no traceback."""
 
-import sqlite3
 
 import pytest
 

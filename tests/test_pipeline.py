@@ -31,7 +31,6 @@ def test_records_mix_reads_writes_and_dependent_steps(demo_run):
     used = [c.tool for r in records for t in r.tasks for c in t.gold_plan]
     assert any(tools[n].writes for n in used) and any(not tools[n].writes for n in used)
     assert any(c.bindings for r in records for t in r.tasks for c in t.gold_plan)
-    assert any(len(m.tool_calls or []) > 1 for r in records for m in r.messages) or True
     for record in records:
         assert record.validation.passed and record.simulation.completed
         assert record.validation.final_db_hash == record.validation.gold_db_hash
@@ -51,6 +50,8 @@ def test_user_oriented_is_denser_than_task_oriented(tmp_path):
     records = [DialogueRecord.model_validate(r) for r in read_jsonl(out / "train.jsonl")]
     first_user = [r.messages[1].content for r in records if r.simulation.mode == "task_oriented"]
     assert all("(1)" in text for text in first_user)
+    # independent calls go out together (parallel tool calls) when the whole request is known
+    assert any(len(m.tool_calls or []) > 1 for r in records for m in r.messages)
 
 
 def test_same_config_and_seed_give_identical_data(tmp_path):
@@ -64,7 +65,7 @@ def test_same_config_and_seed_give_identical_data(tmp_path):
 
 def test_killed_run_resumes_without_loss_or_duplicates(tmp_path):
     out = tmp_path / "killed"
-    args = [sys.executable, "-m", "generation", "--num-dialogues", "1500", "--output", str(out)]
+    args = [sys.executable, "-m", "generation", "--num-dialogues", "1000", "--output", str(out)]
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     checkpoint = out / ".work" / "dialogues.jsonl"
     deadline = time.time() + 120
@@ -73,14 +74,14 @@ def test_killed_run_resumes_without_loss_or_duplicates(tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     done_before = checkpoint.read_text().count("\n")
-    assert 100 <= done_before < 1500, "the kill must land mid-run"
+    assert 100 <= done_before < 1000, "the kill must land mid-run"
     assert not (out / "train.jsonl").exists()
-    rerun = run_cli("--num-dialogues", "1500", "--output", str(out))
+    rerun = run_cli("--num-dialogues", "1000", "--output", str(out))
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     indices = [json.loads(line)["index"] for line in checkpoint.read_text().splitlines()]
-    assert sorted(indices) == list(range(1500))  # nothing lost, nothing twice
+    assert sorted(indices) == list(range(1000))  # nothing lost, nothing twice
     clean = tmp_path / "clean"
-    assert run_cli("--num-dialogues", "1500", "--output", str(clean)).returncode == 0
+    assert run_cli("--num-dialogues", "1000", "--output", str(clean)).returncode == 0
     assert (out / "train.jsonl").read_bytes() == (clean / "train.jsonl").read_bytes()
 
 

@@ -72,3 +72,44 @@ def test_phrasing_varies_with_the_seed(tmp_path):
     world = _world(tmp_path)
     openings = {_run(world, OracleAgent(), seed)[1].messages[1].content.split(" ")[0] for seed in range(20)}
     assert len(openings) > 3
+
+
+@dataclass
+class ClumsyAgent(OracleAgent):
+    """Sends a wrong-typed and an injected call first, then does the job properly."""
+
+    name: str = "clumsy"
+
+    def respond(self, state, env, rng):
+        from generation.records import FunctionCall, Message, ToolCall
+
+        bad = [("get_club_by_club_id", '{"club_id": "three"}'),
+               ("search_club_by_name", '{"name": "x\\u0027; DROP TABLE player; --"}'),
+               ("update_club", '{"club_id": "1 OR 1=1", "name": "hacked"}'),
+               ("no_such_tool", "{}"), ("get_club_by_club_id", "{oops")]
+        calls = [ToolCall(id=f"bad_{len(state.messages)}_{i}", function=FunctionCall(name=n, arguments=a))
+                 for i, (n, a) in enumerate(bad)]
+        state.messages.append(Message(role="assistant", tool_calls=calls))
+        for call in calls:
+            out = env.call(call.function.name, call.function.arguments)
+            state.messages.append(Message(role="tool", tool_call_id=call.id, name=call.function.name,
+                                          content=out.content))
+        super().respond(state, env, rng)
+
+
+def test_bad_arguments_become_tool_errors_inside_the_dialogue(tmp_path):
+    import json
+
+    from generation.validation.checks import check_format, check_output_schemas
+
+    world = _world(tmp_path)
+    tasks, result, same_state = _run(world, ClumsyAgent(), 0)
+    outputs = [json.loads(m.content) for m in result.messages
+               if m.role == "tool" and m.tool_call_id.startswith("bad_")]
+    errors = [o["error"]["type"] for o in outputs if isinstance(o, dict) and "error" in o]
+    assert {"invalid_arguments", "unknown_tool"} <= set(errors)
+    assert [] in outputs  # the injected search text matched nothing and ran nothing
+    assert result.completed and same_state  # the injected strings were bound as values
+    returns = {t.name: t.returns for t in world.catalog.tools}
+    assert check_output_schemas(result.messages, returns).passed
+    assert check_format(result.messages).passed

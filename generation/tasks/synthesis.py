@@ -17,7 +17,6 @@ from ..environments.schema import Table
 from ..records import Rubric, Task
 from ..tools.arguments import coerce, column_values, fresh_key
 from ..tools.runtime import Toolbox
-from ..tools.spec import SqlTool
 from ..values import fmt
 from .catalog import ToolCatalog
 from .plan import Infeasible, PlanBuilder
@@ -159,7 +158,6 @@ class TaskSynthesizer:
         key = tool.params[0]
         binding = {} if entity.call < 0 else {key.name: entity.binding(key.column)}
         args = {key.name: entity.value(key.column)}
-        display = entity.table.display
         if tool.kind == "get":
             row = plan.run(tool, args, binding)
             field = _detail_field(entity.table, rng)
