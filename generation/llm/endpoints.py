@@ -1,0 +1,47 @@
+"""Where each role's requests go: base URL, model, key, sampling and concurrency, per role."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+ROLES = ("agent", "user", "tool_simulator", "judge", "task_writer", "tool_designer")
+
+
+class EndpointConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str = "http://127.0.0.1:8000/v1"
+    model: str = "default"
+    api_key_env: str | None = "OPENAI_API_KEY"  # read at run time; never stored in configs or records
+    temperature: float = 0.7
+    max_tokens: int | None = None
+    extra_body: dict[str, Any] = Field(default_factory=dict)  # e.g. {"reasoning_effort": "medium"}
+    timeout_s: float = Field(120.0, gt=0)
+    max_concurrency: int = Field(64, ge=1)
+    max_attempts: int = Field(5, ge=1)
+
+    def api_key(self) -> str:
+        return os.environ.get(self.api_key_env or "", "") or "EMPTY"
+
+
+class EndpointsConfig(BaseModel):
+    """A default endpoint, and any role that should go elsewhere (its own server or model)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    default: EndpointConfig = Field(default_factory=EndpointConfig)
+    roles: dict[str, dict[str, Any]] = Field(default_factory=dict)  # role -> fields to change
+
+    @model_validator(mode="after")
+    def _known_roles(self) -> "EndpointsConfig":
+        for role in self.roles:
+            if role not in ROLES:
+                raise ValueError(f"unknown role {role!r} (roles: {', '.join(ROLES)})")
+            self.for_role(role)  # the override must itself be a valid endpoint
+        return self
+
+    def for_role(self, role: str) -> EndpointConfig:
+        return EndpointConfig.model_validate({**self.default.model_dump(), **self.roles.get(role, {})})
