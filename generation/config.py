@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import InputError
+from .llm.endpoints import EndpointsConfig
 
 
 class _Section(BaseModel):
@@ -16,7 +17,7 @@ class _Section(BaseModel):
 
 
 class UserConfig(_Section):
-    policy: Literal["rules"] = "rules"
+    policy: Literal["rules", "llm"] = "rules"
     max_subtasks_per_turn: int = Field(2, ge=1, le=2)
     combine_probability: float = Field(0.25, ge=0, le=1)
     confirm_write_probability: float = Field(0.3, ge=0, le=1)
@@ -24,9 +25,23 @@ class UserConfig(_Section):
 
 
 class AgentConfig(_Section):
-    policy: Literal["oracle"] = "oracle"
+    policy: Literal["oracle", "llm"] = "oracle"
     max_steps_per_turn: int = Field(8, ge=1)
     confirm_writes: bool = True  # user_oriented: ask the user to approve a change first
+
+
+class TasksConfig(_Section):
+    policy: Literal["rules", "llm"] = "rules"  # rules: synthesized from rows; llm: the task writer
+
+
+class JudgeConfig(_Section):
+    policy: Literal["none", "llm"] = "none"
+
+
+class LLMConfig(_Section):
+    endpoints: EndpointsConfig = Field(default_factory=EndpointsConfig)
+    concurrent_dialogues: int = Field(64, ge=1)
+    cache: bool = True  # persistent response cache in <output>/.work/llm_cache.sqlite
 
 
 class SqlConfig(_Section):
@@ -39,14 +54,34 @@ class GenerationConfig(_Section):
     db_ids: list[str] | None = None
     num_dialogues: int = Field(256, ge=1)
     mode: Literal["user_oriented", "task_oriented", "both"] = "user_oriented"
+    execution: Literal["sql", "simulated"] = "sql"
+    toolset: str | None = None  # simulated execution: tools with return schemas (JSON)
     seed: int = 0
     tasks_per_dialogue: dict[int, float] = Field(default_factory=lambda: {1: 0.35, 2: 0.4, 3: 0.25})
     followup_probability: float = Field(0.5, ge=0, le=1)
     max_tools_per_dialogue: int = Field(24, ge=1)
     continue_from: str | None = None
+    continue_plain: bool = False  # continue_from holds plain chats: add a tool-use need to each
     user: UserConfig = Field(default_factory=UserConfig)
     agent: AgentConfig = Field(default_factory=AgentConfig)
+    tasks: TasksConfig = Field(default_factory=TasksConfig)
+    judge: JudgeConfig = Field(default_factory=JudgeConfig)
+    llm: LLMConfig = Field(default_factory=LLMConfig)
     sql: SqlConfig = Field(default_factory=SqlConfig)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "GenerationConfig":
+        if self.execution == "simulated":
+            if not self.toolset:
+                raise ValueError("execution: simulated needs a toolset file")
+            if self.tasks.policy != "llm" or self.agent.policy != "llm":
+                raise ValueError("execution: simulated needs tasks.policy: llm and agent.policy: llm "
+                                 "(rule-based tasks and the oracle agent need SQL)")
+        return self
+
+    @property
+    def uses_llm(self) -> bool:
+        return "llm" in (self.user.policy, self.agent.policy, self.tasks.policy, self.judge.policy)
 
     @field_validator("tasks_per_dialogue")
     @classmethod
@@ -83,5 +118,5 @@ def load_config(path: Path | None, overrides: dict) -> GenerationConfig:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "config"
         source = path or "command line"
-        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
         raise InputError(f"invalid config ({source}): {where}: {message}") from None

@@ -1,19 +1,34 @@
-"""One dialogue from start to record: plan its tasks, simulate each mode, validate, record."""
+"""One dialogue from start to record: plan its tasks, simulate each mode, validate, record.
+
+Which policy plays each role (rules or LLM for tasks and user, oracle or LLM for the agent, an
+optional LLM judge) and how tools run (SQL or simulated) come from the config: the paper's
+Table-3 pipelines and any mix of them.
+"""
 
 from __future__ import annotations
 
 import random
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from .config import GenerationConfig
 from .environments.database import DatabaseCopy
-from .records import DialogueRecord, Simulation, Task, Validation
+from .llm.accounting import Accounting
+from .llm.pool import LLMPool
+from .llm.prompts import render
+from .records import DialogueRecord, Message, Simulation, Task, Validation
 from .replay import replay
+from .simulation.agent_llm import LLMAgent
 from .simulation.agent_oracle import OracleAgent
 from .simulation.orchestrator import SqlToolEnvironment, simulate
+from .simulation.tool_simulator import SimulatedToolEnvironment
+from .simulation.user_llm import LLMUser
 from .simulation.user_rules import RulesUser
+from .tasks import llm_writer
+from .toolset import Toolset
 from .validation import checks
+from .validation.judge import judge
 from .world import SqlWorld
 
 MODE_TAG = {"user_oriented": "uo", "task_oriented": "to"}
@@ -23,32 +38,28 @@ MODE_TAG = {"user_oriented": "uo", "task_oriented": "to"}
 class DialogueOutcome:
     records: list[DialogueRecord] = field(default_factory=list)
     events: Counter = field(default_factory=Counter)
+    usage: dict[str, Any] = field(default_factory=dict)
 
 
-def _fresh(world: SqlWorld, prior: DialogueRecord | None, config: GenerationConfig) -> DatabaseCopy:
-    if prior is None:
+@dataclass
+class Prior:
+    """Where a dialogue starts: an earlier record (state restored by replay) or a plain chat."""
+
+    id: str
+    messages: list[Message]
+    record: DialogueRecord | None = None
+
+
+def _fresh(world: SqlWorld, prior: Prior | None) -> DatabaseCopy:
+    if prior is None or prior.record is None:
         return world.db.copy()
-    return replay(prior, world.db, world.toolbox.limits).copy
-
-
-def _rerun_gold(world: SqlWorld, prior: DialogueRecord | None, config: GenerationConfig,
-                tasks: list[Task]) -> str | None:
-    """Feasibility: the gold plans, run again on a fresh copy, reach the same state without errors."""
-    copy = _fresh(world, prior, config)
-    try:
-        for task in tasks:
-            for call in task.gold_plan:
-                if not world.toolbox.call(copy, call.tool, call.arguments).ok:
-                    return None
-        return copy.state_hash()
-    finally:
-        copy.close()
+    return replay(prior.record, world.db, world.toolbox.limits).copy
 
 
 def plan_tasks(world: SqlWorld, config: GenerationConfig, rng: random.Random, gold: DatabaseCopy,
-               prefix: str, events: Counter) -> list[Task]:
-    counts, weights = zip(*sorted(config.tasks_per_dialogue.items()))
-    wanted = rng.choices(counts, weights)[0]
+               prefix: str, events: Counter, wanted: int | None = None) -> list[Task]:
+    """Rule-based tasks, each planned on (and applied to) the gold copy."""
+    wanted = wanted or task_count(config, rng)
     tasks: list[Task] = []
     anchor = None
     for k in range(wanted):
@@ -62,10 +73,19 @@ def plan_tasks(world: SqlWorld, config: GenerationConfig, rng: random.Random, go
             continue
         task, subject = made
         tasks.append(task)
-        events[f"tasks_{task.difficulty}"] += 1
-        events["tasks_followup" if task.builds_on else "tasks_independent"] += 1
+        _count(events, task)
         anchor = (subject, task.task_id) if subject is not None else None
     return tasks
+
+
+def task_count(config: GenerationConfig, rng: random.Random) -> int:
+    counts, weights = zip(*sorted(config.tasks_per_dialogue.items()))
+    return rng.choices(counts, weights)[0]
+
+
+def _count(events: Counter, task: Task) -> None:
+    events[f"tasks_{task.difficulty}"] += 1
+    events["tasks_followup" if task.builds_on else "tasks_independent"] += 1
 
 
 def offered_tools(world: SqlWorld, tasks: list[Task], limit: int, rng: random.Random) -> list[str]:
@@ -85,73 +105,189 @@ def offered_tools(world: SqlWorld, tasks: list[Task], limit: int, rng: random.Ra
     return [t.name for t in world.catalog.tools if t.name in chosen]
 
 
-def generate_dialogue(world: SqlWorld, config: GenerationConfig, index: int,
-                      prior: DialogueRecord | None = None) -> DialogueOutcome:
-    outcome = DialogueOutcome()
-    rng = random.Random(f"{config.seed}:{index}")
-    prefix = f"{world.db.db_id}-s{config.seed}-{index:06d}"
-    gold = _fresh(world, prior, config)
-    try:
-        tasks = plan_tasks(world, config, rng, gold, prefix, outcome.events)
-        gold_hash = gold.state_hash()
-    finally:
-        gold.close()
-    if not tasks:
-        outcome.events["dialogue_without_feasible_task"] += 1
+class DialogueFactory:
+    def __init__(self, config: GenerationConfig, llm: LLMPool | None, toolset: Toolset | None = None) -> None:
+        self.config = config
+        self.llm = llm
+        self.toolset = toolset
+
+    # -- tasks -----------------------------------------------------------------------------
+    async def _llm_tasks(self, world: SqlWorld | None, gold: DatabaseCopy | None, rng: random.Random,
+                         prefix: str, meter: Accounting, events: Counter, mode: str) -> list[Task]:
+        count = task_count(self.config, rng)
+        if world is not None:
+            specs = [t.openai_spec() for t in world.catalog.tools]
+            prompt = render("task_writer_sql", domain=world.db.db_id.replace("_", " "), tools=llm_writer.tools_text(specs),
+                            schema=llm_writer.schema_text(world), data_view=llm_writer.data_view(gold, world, rng),
+                            count=count)
+            known = set(world.toolbox.tools)
+        else:
+            prompt = render("task_writer_simulated", domain=self.toolset.name.replace("_", " "), mode=mode,
+                            tools=llm_writer.tools_text(self.toolset.specs), count=count)
+            known = set(self.toolset.returns)
+        raw_tasks = await llm_writer.write_tasks(self.llm.client("task_writer"), meter, prompt, rng)
+        tasks = []
+        for raw in raw_tasks[:count]:
+            task_id = f"{prefix}-t{len(tasks)}"
+            if gold is not None:
+                gold.conn.execute("SAVEPOINT task")
+            try:
+                task = llm_writer.to_task(raw, task_id, world.toolbox if world else None, gold, known)
+            except llm_writer.Infeasible as exc:
+                events["task_synthesis_failed"] += 1
+                events[f"task_infeasible: {str(exc).split(':')[0][:40]}"] += 1
+                if gold is not None:
+                    gold.conn.execute("ROLLBACK TO task")
+                    gold.conn.execute("RELEASE task")
+                continue
+            if gold is not None:
+                gold.conn.execute("RELEASE task")
+            tasks.append(task)
+            _count(events, task)
+        events["task_synthesis_failed"] += max(0, count - len(raw_tasks[:count]))
+        return tasks
+
+    # -- one dialogue ----------------------------------------------------------------------------
+    async def generate(self, world: SqlWorld | None, index: int, prior: Prior | None = None) -> DialogueOutcome:
+        config = self.config
+        outcome = DialogueOutcome()
+        meter = Accounting()
+        rng = random.Random(f"{config.seed}:{index}")
+        name = world.db.db_id if world is not None else self.toolset.name
+        prefix = f"{name}-s{config.seed}-{index:06d}"
+        gold_hash = ""
+        if world is not None:
+            gold = _fresh(world, prior)
+            try:
+                if config.tasks.policy == "llm":
+                    tasks = await self._llm_tasks(world, gold, rng, prefix, meter, outcome.events, config.modes[0])
+                else:
+                    tasks = plan_tasks(world, config, rng, gold, prefix, outcome.events)
+                gold_hash = gold.state_hash()
+            finally:
+                gold.close()
+        else:
+            tasks = await self._llm_tasks(None, None, rng, prefix, meter, outcome.events, config.modes[0])
+        if not tasks:
+            outcome.events["dialogue_without_feasible_task"] += 1
+            outcome.usage = meter.summary()
+            return outcome
+        if world is not None and self._rerun_gold(world, prior, tasks) != gold_hash:
+            outcome.events["gold_plan_not_reproducible"] += 1
+            outcome.events["task_synthesis_failed"] += len(tasks)
+            outcome.usage = meter.summary()
+            return outcome
+        if world is not None:
+            tool_names = offered_tools(world, tasks, config.max_tools_per_dialogue, rng)
+            if prior is not None and prior.record is not None:  # earlier calls must stay re-executable
+                tool_names = list(dict.fromkeys([t.name for t in prior.record.environment.tools] + tool_names))
+            specs = [world.toolbox.tools[n].openai_spec() for n in tool_names]
+            environment = world.environment(tool_names)
+            returns = {n: world.toolbox.tools[n].returns for n in tool_names}
+            system = world.system_prompt()
+        else:
+            specs = self.toolset.specs
+            tool_names = [s["function"]["name"] for s in specs]
+            environment = self.toolset.environment(tool_names)
+            returns = self.toolset.returns
+            system = render("agent_system", domain=self.toolset.name.replace("_", " "),
+                            tables=", ".join(tool_names[:8]))
+        history = _history(prior, system)
+        earlier = prior.record.tasks if prior is not None and prior.record is not None else []
+        all_tasks = earlier + tasks
+        for mode in config.modes:
+            outcome.events["tasks_attempted"] += len(tasks)
+            record = await self._simulate(world, mode, index, prefix, all_tasks, len(earlier), history, system,
+                                          specs, tool_names, environment, returns, gold_hash, prior, meter)
+            if record.validation.passed:
+                outcome.events["tasks_validated"] += len(tasks)
+            outcome.records.append(record)
+        outcome.usage = meter.summary()
         return outcome
-    if _rerun_gold(world, prior, config, tasks) != gold_hash:
-        outcome.events["gold_plan_not_reproducible"] += 1
-        outcome.events["task_synthesis_failed"] += len(tasks)
-        return outcome
-    tool_names = offered_tools(world, tasks, config.max_tools_per_dialogue, rng)
-    if prior is not None:  # the earlier calls must stay re-executable from this record
-        tool_names = list(dict.fromkeys([t.name for t in prior.environment.tools] + tool_names))
-    specs = [world.toolbox.tools[n].openai_spec() for n in tool_names]
-    history = prior.messages if prior is not None else None
-    all_tasks = (prior.tasks if prior is not None else []) + tasks
-    for mode in config.modes:
-        outcome.events["tasks_attempted"] += len(tasks)
-        mode_rng = random.Random(f"{config.seed}:{index}:{mode}")
-        copy = _fresh(world, prior, config)
+
+    def _rerun_gold(self, world: SqlWorld, prior: Prior | None, tasks: list[Task]) -> str | None:
+        """Feasibility: the gold plans, run again on a fresh copy, reach the same state without errors."""
+        copy = _fresh(world, prior)
         try:
-            result = simulate(
-                mode=mode, tasks=all_tasks, system_prompt=world.system_prompt(),
-                user=RulesUser(config.user.max_subtasks_per_turn, config.user.combine_probability,
-                               config.user.confirm_write_probability),
-                agent=OracleAgent(config.agent.max_steps_per_turn, config.agent.confirm_writes),
-                env=SqlToolEnvironment(world.toolbox, world.catalog, copy), rng=mode_rng,
-                max_user_turns=config.user.max_user_turns, history=history,
-                first_task=len(all_tasks) - len(tasks),
-            )
-            final_hash = copy.state_hash()
+            for task in tasks:
+                for call in task.gold_plan:
+                    if not world.toolbox.call(copy, call.tool, call.arguments).ok:
+                        return None
+            return copy.state_hash()
         finally:
             copy.close()
-        returns = {n: world.toolbox.tools[n].returns for n in tool_names}
-        found = [
-            checks.check_db_state(final_hash, gold_hash),
-            checks.check_required_calls(result.messages, all_tasks),
-            checks.check_output_schemas(result.messages, returns),
-            checks.check_grounding(result.messages),
-            checks.check_answers(result.messages, all_tasks),
-            checks.check_completion(result.completed, result.termination),
-            checks.check_format(result.messages),
-        ]
+
+    async def _simulate(self, world, mode, index, prefix, all_tasks, first_task, history, system, specs,
+                        tool_names, environment, returns, gold_hash, prior, meter) -> DialogueRecord:
+        config = self.config
+        rng = random.Random(f"{config.seed}:{index}:{mode}")
+        scope = f"{prefix}-{MODE_TAG[mode]}"
+        copy = _fresh(world, prior) if world is not None else None
+        messages_ref: list[Message] = []
+        if world is not None:
+            env = SqlToolEnvironment(world.toolbox, world.catalog, copy)
+        else:
+            env = SimulatedToolEnvironment(specs, returns, self.llm.client("tool_simulator"), meter, scope, rng,
+                                           lambda: next((m.content for m in reversed(messages_ref) if m.role == "user"), ""))
+        if config.user.policy == "llm":
+            user = LLMUser(self.llm.client("user"), meter, scope)
+        else:
+            user = RulesUser(config.user.max_subtasks_per_turn, config.user.combine_probability,
+                             config.user.confirm_write_probability)
+        if config.agent.policy == "llm":
+            agent = LLMAgent(self.llm.client("agent"), meter, scope, config.agent.max_steps_per_turn)
+        else:
+            agent = OracleAgent(config.agent.max_steps_per_turn, config.agent.confirm_writes)
+        try:
+            result = await simulate(mode=mode, tasks=all_tasks, system_prompt=system, user=user, agent=agent, env=env,
+                                    rng=rng, max_user_turns=config.user.max_user_turns, history=history,
+                                    first_task=first_task, tools=specs, messages_out=messages_ref)
+            final_hash = copy.state_hash() if copy is not None else ""
+        finally:
+            if copy is not None:
+                copy.close()
+        meter.close_scope(scope)
+        found = self._checks(world, result, all_tasks, returns, final_hash, gold_hash)
+        if config.judge.policy == "llm":
+            found.append(await judge(self.llm.client("judge"), meter, all_tasks[first_task:], result.messages, rng))
         validation = Validation(passed=all(c.passed for c in found), checks=found,
                                 final_db_hash=final_hash, gold_db_hash=gold_hash)
-        if validation.passed:
-            outcome.events["tasks_validated"] += len(tasks)
-        outcome.records.append(DialogueRecord(
-            id=f"{prefix}-{MODE_TAG[mode]}",
-            messages=result.messages,
-            tools=specs,
-            environment=world.environment(tool_names),
-            tasks=all_tasks,
+        return DialogueRecord(
+            id=scope, messages=result.messages, tools=specs, environment=environment, tasks=all_tasks,
             simulation=Simulation(
-                mode=mode, execution="sql", user_policy=config.user.policy, agent_policy=config.agent.policy,
+                mode=mode, execution=config.execution, user_policy=user.name, agent_policy=agent.name,
                 seed=config.seed, source_record_id=prior.id if prior is not None else None,
                 completed=result.completed, termination=result.termination,
             ),
-            validation=validation,
-            stats=result.stats,
-        ))
-    return outcome
+            validation=validation, stats=result.stats,
+        )
+
+    def _checks(self, world, result, tasks, returns, final_hash, gold_hash) -> list:
+        oracle = self.config.agent.policy == "oracle"
+        found = []
+        if world is not None:
+            found.append(checks.check_db_state(final_hash, gold_hash))
+            writes = {n for n, t in world.toolbox.tools.items() if t.writes}
+            found.append(checks.check_required_calls(result.messages, tasks, "exact" if oracle else "writes_exact", writes))
+        else:
+            found.append(checks.check_required_calls(result.messages, tasks, "names"))
+        found += [
+            checks.check_output_schemas(result.messages, returns),
+            checks.check_grounding(result.messages),
+            checks.check_answers(result.messages, tasks),
+            checks.check_completion(result.completed, result.termination),
+            checks.check_format(result.messages),
+        ]
+        return found
+
+
+def _history(prior: Prior | None, system: str) -> list[Message] | None:
+    if prior is None:
+        return None
+    if prior.record is not None:
+        return prior.messages
+    # a plain chat: our system prompt (with the tools' instructions) leads, its own system text stays
+    own = [m for m in prior.messages if m.role == "system"]
+    rest = [m for m in prior.messages if m.role != "system"]
+    text = system + ("\n\n" + "\n".join(m.content or "" for m in own) if own else "")
+    return [Message(role="system", content=text)] + rest

@@ -1,11 +1,13 @@
-"""The generation run: dialogues one by one, checkpointed, then written as a DatasetDict.
+"""The generation run: dialogues (concurrently when LLMs are involved), checkpointed, then written.
 
 Each finished dialogue is appended to a checkpoint file right away, so a killed run resumes
-where it stopped, and the output is only assembled from the checkpoint at the end.
+where it stopped; LLM responses sit in a persistent cache, so a dialogue cut short mid-way is
+redone without paying again for the calls it had made. The output is assembled at the end.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import shutil
@@ -17,12 +19,15 @@ from typing import Any
 from tqdm import tqdm
 
 from .config import GenerationConfig
-from .dialogue import generate_dialogue
+from .dialogue import DialogueFactory, Prior
 from .environments.guards import QueryLimits
 from .environments.sources import DatabaseSource, resolve_sources
 from .errors import InputError
-from .records import DialogueRecord, to_dataset
-from .stats import compute_stats, stats_markdown
+from .llm.accounting import Accounting
+from .llm.pool import LLMPool
+from .records import DialogueRecord, Message, to_dataset
+from .stats import compute_stats, dataset_card, stats_markdown
+from .toolset import load_toolset
 from .world import SqlWorld
 
 
@@ -36,9 +41,6 @@ class GenerationPipeline:
         self._worlds: dict[str, SqlWorld] = {}
 
     # -- setup ---------------------------------------------------------------------------
-    def _world(self, source: DatabaseSource) -> SqlWorld:
-        return self._worlds[source.db_id]
-
     def _build_worlds(self, sources: list[DatabaseSource]) -> None:
         # Open (and so check) every database before any progress output, so bad input fails first.
         opened = [s.open() for s in sources]
@@ -68,7 +70,7 @@ class GenerationPipeline:
                 done[entry["index"]] = entry
         return done
 
-    def _priors(self) -> list[DialogueRecord]:
+    def _priors(self) -> list[Prior]:
         from datasets import load_from_disk
 
         path = Path(self.config.continue_from)
@@ -79,46 +81,94 @@ class GenerationPipeline:
         split = data["train"] if hasattr(data, "keys") else data
         if "messages" not in split.column_names:
             raise InputError(f"dataset {path} has no 'messages' column")
-        return [DialogueRecord.from_row(row) for row in split]
+        if self.config.continue_plain or "environment" not in split.column_names:
+            priors = []
+            for i, row in enumerate(split):
+                try:
+                    messages = [Message.model_validate({k: v for k, v in m.items() if v is not None})
+                                for m in row["messages"]]
+                except Exception as exc:
+                    raise InputError(f"dataset {path}: row {i}: bad message: {str(exc).splitlines()[0]}") from None
+                priors.append(Prior(id=str(row.get("id") or f"chat-{i}"), messages=messages))
+            return priors
+        records = [DialogueRecord.from_row(row) for row in split]
+        return [Prior(id=r.id, messages=r.messages, record=r) for r in records]
 
     # -- run -----------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
-        start = time.perf_counter()
-        sources = resolve_sources(self.config.databases, self.cache_dir, self.config.db_ids)
-        by_id = {s.db_id: s for s in sources}
-        priors = self._priors() if self.config.continue_from else None
-        done = self._checkpoint()
-        total = len(priors) if priors is not None else self.config.num_dialogues
-        used = sorted({p.environment.db_id for p in priors}) if priors is not None else [
-            s.db_id for s in sources[:total]]
-        self._build_worlds([by_id[d] for d in used if d in by_id])
-        with open(self.work / "dialogues.jsonl", "a") as sink, tqdm(
-            total=total, initial=len(done), desc="dialogues", unit="dlg"
-        ) as bar:
-            for index in range(total):
-                if index in done:
-                    continue
-                prior = priors[index] if priors is not None else None
-                if prior is not None and prior.environment.db_id not in by_id:
-                    raise InputError(f"record {prior.id} needs database {prior.environment.db_id}, "
-                                     f"which is not in {self.config.databases}")
-                source = by_id[prior.environment.db_id] if prior else sources[index % len(sources)]
-                outcome = generate_dialogue(self._world(source), self.config, index, prior)
-                entry = {"index": index, "records": [r.to_row() for r in outcome.records],
-                         "events": dict(outcome.events)}
-                sink.write(json.dumps(entry, ensure_ascii=False) + "\n")
-                sink.flush()
-                done[index] = entry
-                bar.update(1)
-        return self._write(done, sources, time.perf_counter() - start)
+        return asyncio.run(self._run())
 
-    def _write(self, done: dict[int, dict[str, Any]], sources: list[DatabaseSource], seconds: float) -> dict[str, Any]:
+    async def _run(self) -> dict[str, Any]:
+        start = time.perf_counter()
+        config = self.config
+        toolset = load_toolset(Path(config.toolset)) if config.execution == "simulated" else None
+        sources = [] if toolset else resolve_sources(config.databases, self.cache_dir, config.db_ids)
+        by_id = {s.db_id: s for s in sources}
+        priors = self._priors() if config.continue_from else None
+        done = self._checkpoint()
+        total = len(priors) if priors is not None else config.num_dialogues
+        if not toolset:
+            used = {p.record.environment.db_id for p in priors if p.record} if priors else set()
+            missing = sorted(used - set(by_id))
+            if missing:
+                raise InputError(f"records need databases not in {config.databases}: {', '.join(missing)}")
+            wanted = used if used else {s.db_id for s in sources[:total]}
+            if priors and any(p.record is None for p in priors):
+                wanted |= {s.db_id for s in sources[:total]}
+            self._build_worlds([s for s in sources if s.db_id in wanted])
+        llm = LLMPool(config.llm.endpoints, self.work / "llm_cache.sqlite" if config.llm.cache else None) \
+            if config.uses_llm else None
+        factory = DialogueFactory(config, llm, toolset)
+        worlds = [self._worlds[s.db_id] for s in sources if s.db_id in self._worlds]
+
+        def world_for(index: int) -> SqlWorld | None:
+            if toolset:
+                return None
+            prior = priors[index] if priors is not None else None
+            if prior is not None and prior.record is not None:
+                return self._worlds[prior.record.environment.db_id]
+            return worlds[index % len(worlds)]
+
+        limit = asyncio.Semaphore(config.llm.concurrent_dialogues if llm else 1)
+        try:
+            with open(self.work / "dialogues.jsonl", "a") as sink, tqdm(
+                total=total, initial=len(done), desc="dialogues", unit="dlg"
+            ) as bar:
+                async def one(index: int) -> None:
+                    try:
+                        prior = priors[index] if priors is not None else None
+                        outcome = await factory.generate(world_for(index), index, prior)
+                        entry = {"index": index, "records": [r.to_row() for r in outcome.records],
+                                 "events": dict(outcome.events), "usage": outcome.usage}
+                        sink.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                        sink.flush()
+                        done[index] = entry
+                        bar.update(1)
+                    finally:
+                        limit.release()
+
+                pending = set()
+                for index in range(total):
+                    if index in done:
+                        continue
+                    await limit.acquire()
+                    pending.add(asyncio.create_task(one(index)))
+                    pending = {t for t in pending if not t.done() or t.result()}
+                await asyncio.gather(*pending)
+        finally:
+            if llm is not None:
+                await llm.close()
+        return self._write(done, time.perf_counter() - start)
+
+    def _write(self, done: dict[int, dict[str, Any]], seconds: float) -> dict[str, Any]:
         from datasets import DatasetDict
 
         events: Counter = Counter()
+        usage = Accounting()
         records: list[DialogueRecord] = []
         for index in sorted(done):
             events.update(done[index]["events"])
+            usage.merge(done[index].get("usage") or {})
             records += [DialogueRecord.from_row(r) for r in done[index]["records"]]
         train = [r for r in records if r.validation.passed]
         rejected = [r for r in records if not r.validation.passed]
@@ -134,36 +184,17 @@ class GenerationPipeline:
             with open(self.output / f"{name}.jsonl", "w") as fh:
                 for r in split:
                     fh.write(r.model_dump_json() + "\n")
-        tools = self._tool_counts([s for s in sources if s.db_id in self._worlds])
-        stats = compute_stats(train, rejected, events, tools, seconds)
+        stats = compute_stats(train, rejected, events, self._tool_counts(), seconds, usage.summary())
         (self.output / "stats.json").write_text(json.dumps(stats, indent=2) + "\n")
         (self.output / "stats.md").write_text(stats_markdown(stats))
-        (self.output / "README.md").write_text(self._card(stats))
+        (self.output / "README.md").write_text(dataset_card(stats, self.config))
         return stats
 
-    def _card(self, stats: dict[str, Any]) -> str:
-        """A dataset card: what the data is, how it was made, and its statistics."""
-        import yaml
-
-        from .records import SCHEMA_VERSION
-
-        return (
-            "# Tool-use dialogues over SQL databases\n\n"
-            f"Dialogue records (schema {SCHEMA_VERSION}): `messages` + `tools` in OpenAI chat format, "
-            "with the environment (SQL of every tool), tasks with rubrics and gold plans, simulation "
-            "settings, validation results and statistics per dialogue. Split `train` holds the validated "
-            "dialogues, `rejected` the others with their reasons.\n\n"
-            "## Statistics\n\n" + stats_markdown(stats) +
-            "\n## Generation config\n\n```yaml\n"
-            + yaml.safe_dump(self.config.model_dump(mode="json"), sort_keys=False) + "```\n"
-        )
-
-    def _tool_counts(self, sources: list[DatabaseSource]) -> dict[str, Any]:
+    def _tool_counts(self) -> dict[str, Any]:
         reasons: Counter = Counter()
         kept = dropped = 0
-        for s in sources:
-            report = self._worlds[s.db_id].report
-            kept += len(report.kept)
-            dropped += len(report.dropped)
-            reasons.update(report.reasons)
+        for world in self._worlds.values():
+            kept += len(world.report.kept)
+            dropped += len(world.report.dropped)
+            reasons.update(world.report.reasons)
         return {"kept": kept, "dropped": dropped, "dropped_reasons": dict(sorted(reasons.items()))}

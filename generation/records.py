@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: simulated environments (kind "simulated", tools without SQL)
 
 Role = Literal["system", "user", "assistant", "tool"]
 Difficulty = Literal["easy", "medium", "hard"]
@@ -55,15 +55,15 @@ class EnvironmentTool(_Model):
     """Everything needed to re-execute one tool: its SQL and the schema of what it returns."""
 
     name: str
-    sql: str
+    sql: str | None  # None for a simulated tool
     returns: dict[str, Any]
     table: str
     writes: bool
 
 
 class Environment(_Model):
-    kind: Literal["sql"] = "sql"
-    db_id: str
+    kind: Literal["sql", "simulated"] = "sql"
+    db_id: str  # the database, or the toolset's name for simulated tools
     source_sha256: str
     tools: list[EnvironmentTool]
 

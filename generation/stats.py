@@ -19,7 +19,7 @@ def _summary(records: list[DialogueRecord]) -> dict[str, Any]:
 
 
 def compute_stats(train: list[DialogueRecord], rejected: list[DialogueRecord], events: Counter,
-                  tools: dict[str, Any], seconds: float) -> dict[str, Any]:
+                  tools: dict[str, Any], seconds: float, usage: dict[str, Any] | None = None) -> dict[str, Any]:
     modes = sorted({r.simulation.mode for r in train + rejected})
     reasons = Counter(reason for r in rejected for reason in r.validation.failure_reasons)
     attempted = events.get("tasks_attempted", 0)
@@ -41,7 +41,10 @@ def compute_stats(train: list[DialogueRecord], rejected: list[DialogueRecord], e
         "events": dict(sorted(events.items())),
         "tools": tools,
         "databases": len({r.environment.db_id for r in train + rejected}),
+        "pipelines": sorted({f"{r.simulation.mode} + {r.simulation.execution}" for r in train + rejected}),
         "seconds": round(seconds, 2),
+        "seconds_per_accepted_dialogue": round(seconds / len(train), 4) if train else None,
+        "llm": usage or {},
     }
 
 
@@ -50,9 +53,10 @@ def stats_markdown(stats: dict[str, Any]) -> str:
         "| Pipeline | Step | Turn | Task | Tool calls | Samples |",
         "|---|---|---|---|---|---|",
     ]
+    how = "SQL exec" if any(p.endswith("sql") for p in stats.get("pipelines", ["sql"])) else "simulated tools"
     for mode, s in stats["by_mode"].items():
         cells = [f"{s[m]['mean']} ({s[m]['max']})" for m in MEASURES]
-        lines.append(f"| {mode} + SQL exec | " + " | ".join(cells) + f" | {s['dialogues']} |")
+        lines.append(f"| {mode} + {how} | " + " | ".join(cells) + f" | {s['dialogues']} |")
     t = stats["tasks"]
     lines += [
         "",
@@ -66,5 +70,34 @@ def stats_markdown(stats: dict[str, Any]) -> str:
         f"- rejection reasons: {stats['rejection_reasons'] or 'none'}",
         f"- tools: {stats['tools'].get('kept', 0)} kept, {stats['tools'].get('dropped', 0)} dropped "
         f"{stats['tools'].get('dropped_reasons', {})}",
+        f"- wall time {stats['seconds']} s; {stats['seconds_per_accepted_dialogue']} s per accepted dialogue",
     ]
+    roles = (stats.get("llm") or {}).get("roles") or {}
+    if roles:
+        lines += ["", "| Role | Calls | Cached | Failures | Retries | Prompt tok | Completion tok | Mean latency (s) "
+                      "| Prefix reuse |", "|---|---|---|---|---|---|---|---|---|"]
+        for role, u in roles.items():
+            lines.append(f"| {role} | {u['calls']} | {u['cached']} | {u['failures']} | {u['retries']} | "
+                         f"{u['prompt_tokens']} | {u['completion_tokens']} | {u['mean_latency_s']} | "
+                         f"{u['prefix_reuse']:.1%} |")
+        lines.append("\nPrefix reuse: share of each request (by characters) equal to the start of the same "
+                     "role's previous request in the same dialogue, i.e. what a prefix cache can serve.")
     return "\n".join(lines) + "\n"
+
+
+def dataset_card(stats: dict[str, Any], config) -> str:
+    """A dataset card: what the data is, how it was made, and its statistics."""
+    import yaml
+
+    from .records import SCHEMA_VERSION
+
+    return (
+        "# Tool-use dialogues\n\n"
+        f"Dialogue records (schema {SCHEMA_VERSION}): `messages` + `tools` in OpenAI chat format, with the "
+        "environment (SQL of every tool, or simulated tools with return schemas), tasks with rubrics and gold "
+        "plans, simulation settings, validation results and statistics per dialogue. Split `train` holds "
+        "the validated dialogues, `rejected` the others with their reasons.\n\n"
+        "## Statistics\n\n" + stats_markdown(stats)
+        + "\n## Generation config\n\n```yaml\n"
+        + yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False) + "```\n"
+    )

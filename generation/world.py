@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from .environments.database import SqlDatabase
 from .environments.guards import QueryLimits
+from .llm.prompts import render
 from .records import Environment
 from .tasks.catalog import ToolCatalog
 from .tasks.synthesis import TaskSynthesizer
@@ -39,9 +40,4 @@ class SqlWorld:
 
     def system_prompt(self) -> str:
         tables = ", ".join(t.display for t in self.db.schema.tables)
-        return (
-            f"You are a support agent for the {self.db.db_id.replace('_', ' ')} records system "
-            f"(records: {tables}). Use the tools to look up and change records; never guess values "
-            "that a tool can give you. State only facts from tool results, and tell the user when a "
-            "lookup fails or finds nothing."
-        )
+        return render("agent_system", domain=self.db.db_id.replace("_", " "), tables=tables).strip()

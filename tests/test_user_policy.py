@@ -1,5 +1,6 @@
 """The rules user reveals the goal piece by piece, notices what is missing, and ends only when done."""
 
+import asyncio
 import random
 import re
 from dataclasses import dataclass
@@ -23,9 +24,9 @@ class ForgetfulAgent(OracleAgent):
 
     name: str = "forgetful"
 
-    def respond(self, state, env, rng):
+    async def respond(self, state, env, rng):
         requested, state.requested = state.requested, state.requested[:1]
-        super().respond(state, env, rng)
+        await super().respond(state, env, rng)
         state.requested = requested
         state.messages[-1].content = "Okay."
 
@@ -41,8 +42,9 @@ def _run(world, agent, seed, mode="user_oriented"):
     gold = world.db.copy()
     tasks = plan_tasks(world, config, rng, gold, "t", __import__("collections").Counter())
     copy = world.db.copy()
-    result = simulate(mode=mode, tasks=tasks, system_prompt="sys", user=RulesUser(), agent=agent,
-                      env=SqlToolEnvironment(world.toolbox, world.catalog, copy), rng=rng, max_user_turns=40)
+    result = asyncio.run(simulate(mode=mode, tasks=tasks, system_prompt="sys", user=RulesUser(), agent=agent,
+                                  env=SqlToolEnvironment(world.toolbox, world.catalog, copy), rng=rng,
+                                  max_user_turns=40))
     return tasks, result, copy.state_hash() == gold.state_hash()
 
 
@@ -80,7 +82,7 @@ class ClumsyAgent(OracleAgent):
 
     name: str = "clumsy"
 
-    def respond(self, state, env, rng):
+    async def respond(self, state, env, rng):
         from generation.records import FunctionCall, Message, ToolCall
 
         bad = [("get_club_by_club_id", '{"club_id": "three"}'),
@@ -91,10 +93,10 @@ class ClumsyAgent(OracleAgent):
                  for i, (n, a) in enumerate(bad)]
         state.messages.append(Message(role="assistant", tool_calls=calls))
         for call in calls:
-            out = env.call(call.function.name, call.function.arguments)
+            out = await env.call(call.function.name, call.function.arguments)
             state.messages.append(Message(role="tool", tool_call_id=call.id, name=call.function.name,
                                           content=out.content))
-        super().respond(state, env, rng)
+        await super().respond(state, env, rng)
 
 
 def test_bad_arguments_become_tool_errors_inside_the_dialogue(tmp_path):

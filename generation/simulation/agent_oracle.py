@@ -25,7 +25,7 @@ class OracleAgent:
     confirm_writes: bool = True  # ask the user to approve a change before making it (user_oriented)
     name: str = "oracle"
 
-    def respond(self, state: DialogueState, env: ToolEnvironment, rng: random.Random) -> None:
+    async def respond(self, state: DialogueState, env: ToolEnvironment, rng: random.Random) -> None:
         # (task index, plan index, call); verification reads have no plan index
         queue: list[tuple[int, int, PlannedCall]] = []
         for t, s in state.requested:
@@ -44,7 +44,7 @@ class OracleAgent:
         while queue and steps < self.max_steps_per_turn:
             ready = _ready(queue, env) or queue[:1]
             queue = [q for q in queue if all(q is not r for r in ready)]
-            lines += self._step(state, env, [c for _, _, c in ready], len(state.messages))
+            lines += await self._step(state, env, [c for _, _, c in ready], len(state.messages))
             steps += 1
         state.steps += steps
         if approval:
@@ -62,7 +62,7 @@ class OracleAgent:
             return []
         return [q for q in queue if q[0] >= 0 and _is_write(env, q[2]) and q[:2] not in state.confirmations]
 
-    def _step(self, state: DialogueState, env: ToolEnvironment, calls: list[PlannedCall], n: int) -> list[str]:
+    async def _step(self, state: DialogueState, env: ToolEnvironment, calls: list[PlannedCall], n: int) -> list[str]:
         tool_calls = [
             ToolCall(id=f"call_{n}_{i}", function=FunctionCall(name=c.tool, arguments=json.dumps(c.arguments)))
             for i, c in enumerate(calls)
@@ -70,7 +70,7 @@ class OracleAgent:
         state.messages.append(Message(role="assistant", content=None, tool_calls=tool_calls))
         lines = []
         for tc, call in zip(tool_calls, calls):
-            out = env.call(call.tool, tc.function.arguments)
+            out = await env.call(call.tool, tc.function.arguments)
             state.calls.append(MadeCall(call.tool, call.arguments, out.ok, out.value))
             state.messages.append(Message(role="tool", tool_call_id=tc.id, name=call.tool, content=out.content))
             lines.append(describe(call.tool, env.spec(call.tool), out.value, out.ok))

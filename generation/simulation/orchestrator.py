@@ -22,7 +22,7 @@ class SqlToolEnvironment:
         self.catalog = catalog
         self.copy = copy
 
-    def call(self, name: str, arguments: str) -> ToolOutput:
+    async def call(self, name: str, arguments: str) -> ToolOutput:
         return self.toolbox.call(self.copy, name, arguments)
 
     def spec(self, name: str) -> dict[str, Any]:
@@ -46,7 +46,7 @@ class SimulationResult:
     state: DialogueState
 
 
-def simulate(
+async def simulate(
     *,
     mode: str,
     tasks: list[Task],
@@ -58,12 +58,18 @@ def simulate(
     max_user_turns: int,
     history: list[Message] | None = None,
     first_task: int = 0,
+    tools: list[dict[str, Any]] | None = None,
+    messages_out: list[Message] | None = None,
 ) -> SimulationResult:
-    messages = list(history) if history else [Message(role="system", content=system_prompt)]
-    state = DialogueState(mode=mode, tasks=tasks, messages=messages, first_task=first_task)
+    messages = messages_out if messages_out is not None else []
+    messages += list(history) if history else [Message(role="system", content=system_prompt)]
+    state = DialogueState(mode=mode, tasks=tasks, messages=messages, first_task=first_task, tools=tools or [])
     termination = "max_user_turns"
     while state.user_turns < max_user_turns:
-        turn = user.next_turn(state, rng)
+        turn = await user.next_turn(state, rng)
+        if state.failure:
+            termination = state.failure
+            break
         state.user_turns += 1
         state.messages.append(Message(role="user", content=turn.user_message))
         if turn.is_task_complete:
@@ -72,7 +78,10 @@ def simulate(
         if not state.requested and not state.verify:
             termination = "user_gave_up"
             break
-        agent.respond(state, env, rng)
+        await agent.respond(state, env, rng)
+        if state.failure:
+            termination = state.failure
+            break
     return SimulationResult(
         messages=state.messages,
         completed=state.completed,

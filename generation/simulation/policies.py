@@ -19,20 +19,20 @@ class UserTurn:
 class ToolEnvironment(Protocol):
     """What an agent may do to the world: call a tool by name with JSON arguments."""
 
-    def call(self, name: str, arguments: str) -> ToolOutput: ...
+    async def call(self, name: str, arguments: str) -> ToolOutput: ...
 
-    def spec(self, name: str) -> Any: ...
+    def spec(self, name: str) -> dict[str, Any]: ...
 
 
 class UserPolicy(Protocol):
     name: str
 
-    def next_turn(self, state: DialogueState, rng: random.Random) -> UserTurn:
+    async def next_turn(self, state: DialogueState, rng: random.Random) -> UserTurn:
         """The user's next message; it may also set ``state.requested`` and ``state.verify``."""
 
 
 class AgentPolicy(Protocol):
     name: str
 
-    def respond(self, state: DialogueState, env: ToolEnvironment, rng: random.Random) -> None:
+    async def respond(self, state: DialogueState, env: ToolEnvironment, rng: random.Random) -> None:
         """Append the agent's messages (tool calls, tool outputs, final reply) to the state."""

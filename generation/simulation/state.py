@@ -38,6 +38,8 @@ class DialogueState:
     reminders: dict[SubtaskRef, int] = field(default_factory=dict)
     confirmations: set[tuple[int, int]] = field(default_factory=set)  # writes the agent asked to approve
     awaiting_approval: bool = False  # the agent's last reply asks the user to approve a write
+    tools: list[dict[str, Any]] = field(default_factory=list)  # function specs offered to the agent
+    failure: str | None = None  # why the dialogue cannot go on (a policy gave up or an endpoint died)
     user_turns: int = 0
     steps: int = 0
     completed: bool = False

@@ -24,7 +24,7 @@ class RulesUser:
     confirm_write_probability: float = 0.3
     name: str = "rules"
 
-    def next_turn(self, state: DialogueState, rng: random.Random):
+    async def next_turn(self, state: DialogueState, rng: random.Random):
         from .policies import UserTurn
 
         state.verify = []

@@ -30,7 +30,10 @@ def check_db_state(final_hash: str, gold_hash: str) -> Check:
                  else f"final {final_hash[:12]} != gold {gold_hash[:12]}")
 
 
-def check_required_calls(messages: list[Message], tasks: list[Task]) -> Check:
+def check_required_calls(messages: list[Message], tasks: list[Task], match: str = "exact",
+                         writes: set[str] = frozenset()) -> Check:
+    """Rubric calls made: ``exact`` (tool and arguments), ``writes_exact`` (writes exact, reads by
+    tool: an LLM agent may search with other words), or ``names`` (tool only: simulated tools)."""
     calls = _call_index(messages)
     results = {m.tool_call_id: m.content for m in messages if m.role == "tool"}
     made = set()
@@ -42,11 +45,14 @@ def check_required_calls(messages: list[Message], tasks: list[Task]) -> Check:
             continue
         if not (isinstance(output, dict) and "error" in output):
             made.add((name, json.dumps(args, sort_keys=True)))
-    missing = [
-        f"{t.task_id}:{c.tool}"
-        for t in tasks for c in t.gold_plan
-        if (c.tool, json.dumps(c.arguments, sort_keys=True)) not in made
-    ]
+    names = {name for name, _ in made}
+
+    def done(call) -> bool:
+        if match == "names" or (match == "writes_exact" and call.tool not in writes):
+            return call.tool in names
+        return (call.tool, json.dumps(call.arguments, sort_keys=True)) in made
+
+    missing = [f"{t.task_id}:{c.tool}" for t in tasks for c in t.gold_plan if not done(c)]
     total = sum(len(t.gold_plan) for t in tasks)
     return Check(name="required_calls", passed=not missing,
                  detail=f"{total - len(missing)}/{total} rubric calls made with the expected arguments"

@@ -1,0 +1,96 @@
+"""The LLM agent: OpenAI tool calling against the dialogue's tools, several steps per turn.
+
+Malformed output never crashes a dialogue: bad JSON arguments, unknown tools and arguments that
+fail the schema come back to the model as structured tool errors (the environment does that);
+an empty reply is asked again once; a dead endpoint ends the dialogue with a recorded reason.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from ..llm.accounting import Accounting
+from ..llm.client import LLMClient, LLMUnavailable
+from ..records import FunctionCall, Message, ToolCall
+from .policies import ToolEnvironment
+from .state import DialogueState, MadeCall
+
+
+def wire(message: Message) -> dict[str, Any]:
+    """A record message as the chat-completions API takes it."""
+    return message.model_dump(exclude_none=True, exclude={"reasoning_content"})
+
+
+@dataclass
+class LLMAgent:
+    client: LLMClient
+    meter: Accounting
+    scope: str
+    max_steps_per_turn: int = 8
+    name: str = "llm"
+
+    async def respond(self, state: DialogueState, env: ToolEnvironment, rng: random.Random) -> None:
+        for step in range(self.max_steps_per_turn):
+            message = await self._ask(state, rng)
+            if message is None:
+                return
+            used = {tc.id for m in state.messages for tc in m.tool_calls or []}
+            calls = _tool_calls(message, len(state.messages), used)
+            content = message.get("content") or None
+            state.messages.append(Message(role="assistant", content=content,
+                                          tool_calls=calls or None,
+                                          reasoning_content=message.get("reasoning_content") or None))
+            if not calls:
+                return
+            state.steps += 1
+            for call in calls:
+                out = await env.call(call.function.name, call.function.arguments)
+                state.calls.append(MadeCall(call.function.name, _args(call.function.arguments), out.ok, out.value))
+                state.messages.append(Message(role="tool", tool_call_id=call.id, name=call.function.name,
+                                              content=out.content))
+        state.messages.append(Message(role="assistant", content="I could not finish that within my step limit."))
+        state.failure = state.failure or "agent_step_cap"
+
+    async def _ask(self, state: DialogueState, rng: random.Random) -> dict[str, Any] | None:
+        messages = [wire(m) for m in state.messages]
+        for attempt in range(2):
+            try:
+                result = await self.client.chat("agent", messages, meter=self.meter, scope=self.scope,
+                                                tools=state.tools, seed=rng.randrange(2**31) if attempt else None)
+            except LLMUnavailable as exc:
+                state.failure = f"llm_unavailable: {exc}"
+                return None
+            message = result.message
+            if (message.get("content") or "").strip() or message.get("tool_calls"):
+                return message
+        state.failure = "agent_empty_reply"
+        state.messages.append(Message(role="assistant", content=""))
+        return None
+
+
+def _tool_calls(message: dict[str, Any], n: int, used: set[str]) -> list[ToolCall]:
+    """The reply's tool calls, normalized: string arguments, and ids unique within the dialogue."""
+    calls = []
+    for i, raw in enumerate(message.get("tool_calls") or []):
+        raw = raw if isinstance(raw, dict) else {}
+        function = raw.get("function") if isinstance(raw.get("function"), dict) else {}
+        arguments = function.get("arguments", "")
+        if not isinstance(arguments, str):
+            arguments = json.dumps(arguments, ensure_ascii=False)
+        call_id = str(raw.get("id") or "")
+        if not call_id or call_id in used:
+            call_id = f"call_{n}_{i}"
+        used.add(call_id)
+        calls.append(ToolCall(id=call_id, function=FunctionCall(name=str(function.get("name") or ""), arguments=arguments)))
+    return calls
+
+
+def _args(arguments: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(arguments)
+    except json.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None

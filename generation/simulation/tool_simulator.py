@@ -1,0 +1,83 @@
+"""Tools without a backend: an LLM plays them, conditioned on the call and everything before it.
+
+Arguments are checked against the tool's parameter schema first (the same structured errors as
+SQL tools); the simulated result must match the tool's return schema or the error schema, else it
+is asked for once more and then becomes a ``simulation_error`` tool error.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from ..llm.accounting import Accounting
+from ..llm.client import LLMClient, LLMUnavailable
+from ..llm.jsonreply import parse_json
+from ..llm.prompts import render
+from ..tools.runtime import ToolOutput, error_output
+from ..tools.spec import error_schema
+
+_ERRORS = Draft202012Validator(error_schema())
+
+
+def reference_time(rng: random.Random) -> str:
+    """A random 'now' between 2023 and 2026, so simulated dates do not all cluster on one day."""
+    start = datetime(2023, 1, 1)
+    moment = start + timedelta(minutes=rng.randrange(4 * 365 * 24 * 60))
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+class SimulatedToolEnvironment:
+    def __init__(self, tools: list[dict[str, Any]], returns: dict[str, dict[str, Any]], client: LLMClient,
+                 meter: Accounting, scope: str, rng: random.Random, latest_user: callable) -> None:
+        self.specs = {t["function"]["name"]: t["function"] for t in tools}
+        self.returns = returns
+        self.client = client
+        self.meter = meter
+        self.scope = scope
+        self.rng = rng
+        self.latest_user = latest_user
+        self._params = {n: Draft202012Validator(f.get("parameters") or {"type": "object"}) for n, f in self.specs.items()}
+        self._thread = [{"role": "system", "content": render("tool_simulator", reference_time=reference_time(rng))}]
+
+    def spec(self, name: str) -> dict[str, Any]:
+        kind = name.split("_", 1)[0]
+        return {"kind": kind if kind in ("create", "update", "delete") else "get", "entity": name}
+
+    async def call(self, name: str, arguments: str) -> ToolOutput:
+        if name not in self.specs:
+            return error_output("unknown_tool", f"No tool named {name!r}.")
+        try:
+            args = json.loads(arguments) if arguments.strip() else {}
+        except json.JSONDecodeError as exc:
+            return error_output("invalid_arguments", f"Arguments are not valid JSON: {exc.msg}.")
+        if not isinstance(args, dict):
+            return error_output("invalid_arguments", "Arguments must be a JSON object.")
+        problem = next(iter(self._params[name].iter_errors(args)), None)
+        if problem is not None:
+            where = ".".join(str(p) for p in problem.absolute_path) or "arguments"
+            return error_output("invalid_arguments", f"{where}: {problem.message}")
+        request = {"role": "user", "content": json.dumps({
+            "tool": name, "description": self.specs[name].get("description", ""), "arguments": args,
+            "returns": self.returns.get(name, {}), "user_request": self.latest_user()}, ensure_ascii=False)}
+        schema = Draft202012Validator(self.returns.get(name, {}))
+        for attempt in range(2):
+            try:
+                result = await self.client.chat("tool_simulator", self._thread + [request], meter=self.meter,
+                                                scope=self.scope, json_mode=True,
+                                                seed=self.rng.randrange(2**31) if attempt else None)
+                value = parse_json(result.message.get("content"))
+            except LLMUnavailable as exc:
+                return error_output("simulation_error", f"tool backend unavailable: {exc}")
+            except ValueError:
+                continue
+            if schema.is_valid(value) or _ERRORS.is_valid(value):
+                content = json.dumps(value, ensure_ascii=False)
+                # append-only: later calls see this one, and the served prefix stays cached
+                self._thread += [request, {"role": "assistant", "content": content}]
+                return ToolOutput(content, value, not _ERRORS.is_valid(value))
+        return error_output("simulation_error", "the simulated result did not match the return schema")

@@ -1,0 +1,101 @@
+"""The LLM user simulator: the paper's behaviour rules, structured output, and two guards.
+
+Its view of the dialogue is append-only (its instructions and goal first, then each agent reply
+with the tool results as a new message), so a serving engine reuses the cached prefix.
+A reply that pastes the goal verbatim or speaks of datasets/assistants/tasks is asked again once,
+then recorded as a rejection.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import random
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..llm.accounting import Accounting
+from ..llm.client import LLMClient, LLMUnavailable
+from ..llm.jsonreply import parse_json
+from ..llm.prompts import render
+from .policies import UserTurn
+from .state import DialogueState
+
+META = re.compile(r"\b(dataset|assistant|task definition|simulat\w*|language model|as an ai)\b", re.I)
+
+
+def problem_with(message: str, goal: str) -> str | None:
+    """Why a user message is unusable, or None."""
+    if not message.strip():
+        return "empty message"
+    if META.search(message):
+        return "meta language"
+    a, b = message.lower(), goal.lower()
+    match = difflib.SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
+    if match.size >= max(40, int(0.6 * len(b))):
+        return "pastes the goal verbatim"
+    return None
+
+
+@dataclass
+class LLMUser:
+    client: LLMClient
+    meter: Accounting
+    scope: str
+    name: str = "llm"
+
+    def _goal(self, state: DialogueState) -> str:
+        return "\n".join(f"- {t.description}" for t in state.tasks[state.first_task:])
+
+    def _view(self, state: DialogueState) -> list[dict[str, Any]]:
+        """System + goal, then the conversation from the user's side: its words are 'assistant'."""
+        view = [{"role": "system", "content": render("user_simulator", goal=self._goal(state))}]
+        pending: list[str] = []
+        for m in state.messages:
+            if m.role == "system":
+                continue
+            if m.role == "user":
+                if pending:
+                    view.append({"role": "user", "content": "\n".join(pending)})
+                    pending = []
+                view.append({"role": "assistant", "content": json.dumps({"user_message": m.content})})
+            elif m.role == "assistant" and m.content:
+                pending.append(f"Agent: {m.content}")
+            elif m.role == "tool":
+                pending.append(f"Tool result ({m.name}): {m.content}")
+        view.append({"role": "user", "content": "\n".join(pending) if pending else "(The agent is waiting for you.)"})
+        return view
+
+    async def next_turn(self, state: DialogueState, rng: random.Random) -> UserTurn:
+        goal = self._goal(state)
+        view = self._view(state)
+        reason = None
+        for attempt in range(2):
+            messages = view if attempt == 0 else view + [
+                {"role": "user", "content": render("user_turn_rejected", reason=reason)}]
+            try:
+                result = await self.client.chat("user", messages, meter=self.meter, scope=self.scope,
+                                                json_mode=True, seed=rng.randrange(2**31) if attempt else None)
+                data = parse_json(result.message.get("content"))
+                if not isinstance(data, dict):
+                    raise ValueError("reply is not a JSON object")
+                text = str(data.get("user_message") or "")
+                complete = data.get("is_task_complete") is True
+            except LLMUnavailable as exc:
+                state.failure = f"llm_unavailable: {exc}"
+                return UserTurn("", False)
+            except ValueError as exc:
+                reason = str(exc)
+                continue
+            reason = problem_with(text, goal)
+            if reason is None:
+                # an LLM user does not say which pieces it asked for: the next pending ones in order
+                if not complete:
+                    state.requested = state.pending()[:1] or state.requested
+                    for ref in state.requested:
+                        if ref not in state.revealed:
+                            state.revealed.append(ref)
+                return UserTurn(text, complete)
+        state.failure = f"user_rejected: {reason}"
+        return UserTurn("", False)

@@ -1,0 +1,93 @@
+"""Lenient reading of JSON replies, and one retry (with another seed) for a malformed one."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from typing import Any, Callable
+
+from ..llm.accounting import Accounting
+from ..llm.client import LLMClient, LLMUnavailable
+
+ROLE = "tool_designer"
+RETRY_SEED_OFFSET = 7919  # any fixed offset: a retry must not hit the same cached response
+
+_FENCE = re.compile(r"```[a-zA-Z0-9_-]*\s*\n?(.*?)```", re.DOTALL)
+
+
+class Malformed(ValueError):
+    """The reply has no usable JSON of the expected shape."""
+
+
+def parse_json(text: str | None) -> Any:
+    """The first JSON value in ``text``: fences stripped, prose before or after ignored."""
+    if not text or not text.strip():
+        raise Malformed("empty reply")
+    candidates = [m.group(1) for m in _FENCE.finditer(text)] + [text]
+    decoder = json.JSONDecoder()
+    for candidate in candidates:
+        candidate = candidate.strip()
+        try:
+            return json.loads(candidate)
+        except json.JSONDecodeError:
+            pass
+        for i, ch in enumerate(candidate):
+            if ch in "[{":
+                try:
+                    return decoder.raw_decode(candidate, i)[0]
+                except json.JSONDecodeError:
+                    continue
+    raise Malformed("no JSON value in reply")
+
+
+def as_list(value: Any, *keys: str) -> list[Any]:
+    """A list reply, either bare or wrapped in an object (json_mode forces an object)."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        for key in keys:
+            if isinstance(value.get(key), list):
+                return value[key]
+        lists = [v for v in value.values() if isinstance(v, list)]
+        if len(lists) == 1:
+            return lists[0]
+        if "name" in value or "function" in value:
+            return [value]  # a single tool where a list was asked for
+    raise Malformed(f"expected a JSON list, got {type(value).__name__}")
+
+
+class Asker:
+    """Sends JSON-returning requests for one stage and counts what went wrong."""
+
+    def __init__(self, client: LLMClient, meter: Accounting, failures: Counter) -> None:
+        self.client = client
+        self.meter = meter
+        self.failures = failures
+        self.last_error: dict[str, str] = {}
+
+    async def ask(self, stage: str, messages: list[dict[str, Any]], seed: int,
+                  read: Callable[[Any], Any], *, scope: str | None = None) -> tuple[Any, str | None]:
+        """``read(parsed)`` checks the shape (raising Malformed); returns (value, raw text) or (None, None).
+
+        A malformed reply is asked again once with another seed; a second one, or an endpoint that
+        stays down, is counted under ``failures[stage:reason]`` and gives None.
+        """
+        for attempt, s in enumerate((seed, seed + RETRY_SEED_OFFSET)):
+            try:
+                result = await self.client.chat(ROLE, messages, meter=self.meter, scope=scope,
+                                                json_mode=True, seed=s)
+            except LLMUnavailable:
+                self.failures[f"{stage}:unavailable"] += 1
+                return None, None
+            text = result.message.get("content") or ""
+            try:
+                return read(parse_json(text)), text
+            except Malformed as exc:
+                if attempt == 0:
+                    self.failures[f"{stage}:retried"] += 1
+                    continue
+                self.failures[f"{stage}:malformed"] += 1
+                self.last_error[stage] = str(exc)[:200]
+                return None, None
+        return None, None

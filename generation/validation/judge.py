@@ -1,0 +1,64 @@
+"""The rubric judge: an LLM decides validity with the paper's four rubric categories."""
+
+from __future__ import annotations
+
+import random
+
+from ..llm.accounting import Accounting
+from ..llm.client import LLMClient, LLMUnavailable
+from ..llm.jsonreply import parse_json
+from ..llm.prompts import render
+from ..records import Check, Message, Task
+
+CATEGORIES = ("Critical", "Structural", "NonCritical", "InvalidRubric")
+
+
+def _conversation(messages: list[Message]) -> str:
+    lines = []
+    for m in messages:
+        if m.role == "system":
+            continue
+        if m.tool_calls:
+            lines += [f"[agent calls] {tc.function.name}({tc.function.arguments})" for tc in m.tool_calls]
+        if m.content:
+            lines.append(f"[{m.role}{'' if m.role != 'tool' else ' ' + (m.name or '')}] {m.content}")
+    return "\n".join(lines)
+
+
+def _rubric(tasks: list[Task]) -> str:
+    bullets = []
+    for t in tasks:
+        bullets += [f"- {c}" for c in t.rubric.success_criteria]
+        bullets += [f"- expected call: {c.tool}({c.arguments})" for c in t.rubric.expected_calls]
+        bullets += [f"- {c}" for c in t.rubric.checkpoints]
+    return "\n".join(bullets)
+
+
+async def judge(client: LLMClient, meter: Accounting, tasks: list[Task], messages: list[Message],
+                rng: random.Random) -> Check:
+    prompt = render("judge", goal="\n".join(f"- {t.description}" for t in tasks), rubric=_rubric(tasks),
+                    conversation=_conversation(messages))
+    problem = "no reply"
+    for attempt in range(2):
+        try:
+            result = await client.chat("judge", [{"role": "user", "content": prompt}], meter=meter, json_mode=True,
+                                       seed=rng.randrange(2**31) if attempt else None)
+            verdict = parse_json(result.message.get("content"))
+        except LLMUnavailable as exc:
+            return Check(name="judge", passed=False, detail=f"judge unavailable: {exc}")
+        except ValueError as exc:
+            problem = str(exc)
+            continue
+        if not isinstance(verdict, dict) or verdict.get("judgment") not in ("valid", "invalid"):
+            problem = "no valid/invalid judgment"
+            continue
+        items = verdict.get("rubric") if isinstance(verdict.get("rubric"), list) else []
+        failed = [i.get("item", "?") for i in items
+                  if isinstance(i, dict) and i.get("category") == "Critical" and i.get("met") is False]
+        passed = verdict["judgment"] == "valid" and not failed
+        counts = {c: sum(1 for i in items if isinstance(i, dict) and i.get("category") == c) for c in CATEGORIES}
+        detail = f"{verdict['judgment']}; rubric {counts}; {str(verdict.get('reasoning', ''))[:400]}"
+        if failed:
+            detail += f"; failed critical: {'; '.join(map(str, failed[:3]))}"
+        return Check(name="judge", passed=passed, detail=detail)
+    return Check(name="judge", passed=False, detail=f"judge reply unusable: {problem}")
