@@ -190,8 +190,7 @@ class DialogueFactory:
             tool_names = [s["function"]["name"] for s in specs]
             environment = self.toolset.environment(tool_names)
             returns = self.toolset.returns
-            system = render("agent_system", domain=self.toolset.name.replace("_", " "),
-                            tables=", ".join(tool_names[:8]))
+            system = render("agent_system_simulated", domain=self.toolset.name.replace("_", " ")).strip()
         history = _history(prior, system)
         earlier = prior.record.tasks if prior is not None and prior.record is not None else []
         all_tasks = earlier + tasks
@@ -238,10 +237,12 @@ class DialogueFactory:
             agent = LLMAgent(self.llm.client("agent"), meter, scope, config.agent.max_steps_per_turn)
         else:
             agent = OracleAgent(config.agent.max_steps_per_turn, config.agent.confirm_writes)
+        match, write_tools = self._match(world)
         try:
             result = await simulate(mode=mode, tasks=all_tasks, system_prompt=system, user=user, agent=agent, env=env,
                                     rng=rng, max_user_turns=config.user.max_user_turns, history=history,
-                                    first_task=first_task, tools=specs, messages_out=messages_ref)
+                                    first_task=first_task, tools=specs, messages_out=messages_ref,
+                                    match=match, write_tools=write_tools)
             final_hash = copy.state_hash() if copy is not None else ""
         finally:
             if copy is not None:
@@ -262,15 +263,20 @@ class DialogueFactory:
             validation=validation, stats=result.stats,
         )
 
+    def _match(self, world: SqlWorld | None) -> tuple[str, frozenset[str]]:
+        """How strictly gold calls must be matched: exactly for the oracle, writes only for an LLM
+        agent on SQL (the final state is checked anyway), by tool name for simulated tools."""
+        if world is None:
+            return "names", frozenset()
+        writes = frozenset(n for n, t in world.toolbox.tools.items() if t.writes)
+        return ("exact" if self.config.agent.policy == "oracle" else "writes_exact"), writes
+
     def _checks(self, world, result, tasks, returns, final_hash, gold_hash) -> list:
-        oracle = self.config.agent.policy == "oracle"
+        match, writes = self._match(world)
         found = []
         if world is not None:
             found.append(checks.check_db_state(final_hash, gold_hash))
-            writes = {n for n, t in world.toolbox.tools.items() if t.writes}
-            found.append(checks.check_required_calls(result.messages, tasks, "exact" if oracle else "writes_exact", writes))
-        else:
-            found.append(checks.check_required_calls(result.messages, tasks, "names"))
+        found.append(checks.check_required_calls(result.messages, tasks, match, writes))
         found += [
             checks.check_output_schemas(result.messages, returns),
             checks.check_grounding(result.messages),

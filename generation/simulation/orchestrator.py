@@ -60,10 +60,13 @@ async def simulate(
     first_task: int = 0,
     tools: list[dict[str, Any]] | None = None,
     messages_out: list[Message] | None = None,
+    match: str = "exact",
+    write_tools: frozenset[str] = frozenset(),
 ) -> SimulationResult:
     messages = messages_out if messages_out is not None else []
     messages += list(history) if history else [Message(role="system", content=system_prompt)]
-    state = DialogueState(mode=mode, tasks=tasks, messages=messages, first_task=first_task, tools=tools or [])
+    state = DialogueState(mode=mode, tasks=tasks, messages=messages, first_task=first_task, tools=tools or [],
+                          match=match, write_tools=write_tools)
     termination = "max_user_turns"
     while state.user_turns < max_user_turns:
         turn = await user.next_turn(state, rng)

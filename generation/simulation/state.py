@@ -39,6 +39,8 @@ class DialogueState:
     confirmations: set[tuple[int, int]] = field(default_factory=set)  # writes the agent asked to approve
     awaiting_approval: bool = False  # the agent's last reply asks the user to approve a write
     tools: list[dict[str, Any]] = field(default_factory=list)  # function specs offered to the agent
+    match: str = "exact"  # how a gold call counts as made: exact | writes_exact | names
+    write_tools: frozenset[str] = frozenset()
     failure: str | None = None  # why the dialogue cannot go on (a policy gave up or an endpoint died)
     user_turns: int = 0
     steps: int = 0
@@ -61,6 +63,9 @@ class DialogueState:
         ]
 
     def made(self, call: PlannedCall) -> bool:
+        loose = self.match == "names" or (self.match == "writes_exact" and call.tool not in self.write_tools)
+        if loose:  # an LLM agent may look things up with other arguments than the gold plan's
+            return any(c.ok and c.name == call.tool for c in self.calls)
         wanted = canonical(call.arguments)
         return any(
             c.ok and c.name == call.tool and c.arguments is not None and canonical(c.arguments) == wanted

@@ -77,8 +77,9 @@ class Asker:
             try:
                 result = await self.client.chat(ROLE, messages, meter=self.meter, scope=scope,
                                                 json_mode=True, seed=s)
-            except LLMUnavailable:
+            except LLMUnavailable as exc:
                 self.failures[f"{stage}:unavailable"] += 1
+                self.last_error[stage] = f"unavailable: {exc}"[:200]
                 return None, None
             text = result.message.get("content") or ""
             try:

@@ -1,0 +1,266 @@
+"""A scripted OpenAI-compatible server on 127.0.0.1 that plays every generation role.
+
+    python -m tests.support.scripted_server [--latency-ms 0] [--malformed 0.0] [--log FILE] [--seed 0]
+
+Prints ``PORT <n>`` once listening. Roles are recognised from the request (tools present: the
+agent; otherwise the "# Role: ..." header of our prompts). With ``--malformed p`` each request
+is, with probability p, answered badly: invalid JSON, an unknown tool, wrong argument types, SQL
+injection strings, an empty message, HTTP 500 or a reply slower than the client's timeout.
+Every request is logged (role, status, sha256 of the body) when ``--log`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import random
+import re
+import sys
+from typing import Any
+
+from aiohttp import web
+
+FAULTS = ("bad_json", "unknown_tool", "wrong_types", "injection", "empty", "http_500", "timeout")
+WORD = re.compile(r"[a-z]+")
+VERBS = {"find": "search", "search": "search", "look": "search", "change": "update", "update": "update",
+         "set": "update", "delete": "delete", "remove": "delete", "add": "create", "new": "create",
+         "linked": "list", "which": "list", "summary": "summarize", "many": "summarize", "highest": "list",
+         "most": "rank", "between": "find", "belong": "get", "confirm": "get", "double": "get"}
+
+
+def example(schema: dict[str, Any], depth: int = 0) -> Any:
+    """A small value that conforms to ``schema``."""
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    kind = schema.get("type", "string")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {k: example(v, depth + 1) for k, v in props.items()}
+    if kind == "array":
+        return [example(schema.get("items", {}), depth + 1) for _ in range(1 if depth else 2)]
+    return {"integer": 7, "number": 1.5, "boolean": True, "null": None}.get(kind, "sample")
+
+
+def _tokens(text: str) -> set[str]:
+    words = set(WORD.findall(text.lower()))
+    return words | {w[:-1] for w in words if w.endswith("s")} | {VERBS[w] for w in words if w in VERBS}
+
+
+def _arguments(function: dict[str, Any], text: str) -> dict[str, Any]:
+    params = function.get("parameters") or {}
+    quoted = re.findall(r'"([^"]+)"', text)
+    numbers = [int(n) for n in re.findall(r"\b\d+\b", text)]
+    args: dict[str, Any] = {}
+    for name in params.get("required", []):
+        spec = params.get("properties", {}).get(name, {})
+        kind = spec.get("type")
+        if kind == "integer":
+            args[name] = numbers.pop(0) if numbers else 1
+        elif kind == "number":
+            args[name] = float(numbers.pop(0)) if numbers else 1.0
+        elif kind == "boolean":
+            args[name] = False
+        else:
+            args[name] = quoted.pop(0) if quoted else example(spec)
+    return args
+
+
+def agent_reply(body: dict[str, Any]) -> dict[str, Any]:
+    messages = body["messages"]
+    last = messages[-1]
+    if last["role"] == "tool":
+        outputs = []
+        for m in reversed(messages):
+            if m["role"] != "tool":
+                break
+            value = json.loads(m["content"]) if m["content"].strip()[:1] in "[{" else m["content"]
+            rows = value if isinstance(value, list) else [value]
+            outputs += [", ".join(f'{k}: "{v}"' if isinstance(v, str) else f"{k}: {json.dumps(v)}"
+                                  for k, v in r.items()) if isinstance(r, dict) else json.dumps(r) for r in rows]
+        return {"role": "assistant", "content": "Here is what I found. " + "; ".join(outputs)}
+    text = last.get("content") or ""
+    wanted = _tokens(text)
+    best = max(body["tools"], key=lambda t: (len(_tokens(t["function"]["name"].replace("_", " ")) & wanted),
+                                             -len(t["function"]["name"])))
+    return {"role": "assistant", "content": None, "tool_calls": [{
+        "id": "call_" + hashlib.sha256(json.dumps(messages).encode()).hexdigest()[:12], "type": "function",
+        "function": {"name": best["function"]["name"],
+                     "arguments": json.dumps(_arguments(best["function"], text))}}]}
+
+
+def user_reply(body: dict[str, Any]) -> dict[str, Any]:
+    system = body["messages"][0]["content"]
+    goal = system.split("## Your goal", 1)[1].split("## How to behave", 1)[0]
+    parts = [p.strip(" .") for p in re.split(r", then |, and finally |\n- |\n", goal) if p.strip(" .-")]
+    parts = [re.sub(r"^- ?(You use the .*?system\. )?(You want to )?", "", p) for p in parts]
+    asked = sum(1 for m in body["messages"] if m["role"] == "assistant")
+    if asked >= len(parts):
+        return {"user_message": "Thanks, that is all I needed.", "is_task_complete": True}
+    words = parts[asked].split()
+    # short pieces, so the reply never pastes the goal's wording at length
+    chunks = [" ".join(words[i:i + 3]) for i in range(0, len(words), 3)]
+    return {"user_message": "Could you help me: " + " ... ".join(chunks), "is_task_complete": False}
+
+
+def tool_reply(body: dict[str, Any]) -> Any:
+    call = json.loads(body["messages"][-1]["content"])
+    return example(call.get("returns") or {"type": "object"})
+
+
+def _section(text: str, title: str) -> str:
+    return text.split(f"## {title}", 1)[1].split("\n## ", 1)[0] if f"## {title}" in text else ""
+
+
+def task_reply(prompt: str) -> dict[str, Any]:
+    tools = {}
+    for line in _section(prompt, "Tools").strip().splitlines():
+        if not line.startswith("- "):
+            continue
+        name, _, rest = line[2:].partition(": ")
+        props = json.loads(rest.rsplit("params=", 1)[1]) if "params=" in rest else {}
+        tools[name] = props
+    rows = {}
+    for line in _section(prompt, "Sample rows (a limited view; the database holds more)").strip().splitlines():
+        table, _, data = line.partition(": ")
+        rows[table] = json.loads(data) if data.startswith("[") else []
+    values = {re.sub(r"[^0-9a-z]+", "_", k.lower()).strip("_"): v
+              for table_rows in rows.values() for r in table_rows[:1] for k, v in r.items() if isinstance(v, str)}
+    for name, props in tools.items():
+        if name.startswith("search_"):
+            param = next((p for p in props if p != "limit"), None)
+            if param in values:
+                value = values[param]
+                return {"tasks": [{"description": f"You want to look up the record called {value}.",
+                                   "difficulty": "easy",
+                                   "subtasks": [{"request": f'Please find "{value}".', "calls": [0]}],
+                                   "gold_plan": [{"tool": name, "arguments": {param: value}}],
+                                   "rubric": {"success_criteria": [f"{value} is found"], "checkpoints": []}}]}
+    pick = int(hashlib.sha256(prompt.encode()).hexdigest(), 16) % len(tools)
+    names = list(tools)[pick:pick + 1]
+    plan = [{"tool": n, "arguments": {p: example(s) for p, s in tools[n].items()}} for n in names]
+    return {"tasks": [{"description": "You want this done: " + " and ".join(n.replace("_", " ") for n in names) + ".",
+                       "difficulty": "easy",
+                       "subtasks": [{"request": f"Please use {n.replace('_', ' ')}.", "calls": [i]}
+                                    for i, n in enumerate(names)],
+                       "gold_plan": plan, "rubric": {"success_criteria": ["both done"], "checkpoints": []}}]}
+
+
+def role_of(body: dict[str, Any]) -> str:
+    if body.get("tools"):
+        return "agent"
+    first = (body["messages"][0].get("content") or "")
+    for role in ("user simulator", "tool simulator", "judge", "task writer"):
+        if first.startswith(f"# Role: {role}"):
+            return role.replace(" ", "_")
+    return "unknown"
+
+
+def answer(body: dict[str, Any]) -> dict[str, Any]:
+    role = role_of(body)
+    if role == "agent":
+        return agent_reply(body)
+    if role == "user_simulator":
+        content = user_reply(body)
+    elif role == "tool_simulator":
+        content = tool_reply(body)
+    elif role == "judge":
+        content = {"rubric": [{"item": "goal met", "category": "Critical", "met": True}],
+                   "judgment": "valid", "reasoning": "The agent completed the requests with tool results."}
+    elif role == "task_writer":
+        content = task_reply(body["messages"][0]["content"])
+    else:
+        content = {"note": "unscripted role"}
+    return {"role": "assistant", "content": json.dumps(content)}
+
+
+def fault(message: dict[str, Any], kind: str, body: dict[str, Any]) -> dict[str, Any]:
+    if kind == "bad_json":
+        return {"role": "assistant", "content": '{"user_message": "half', "tool_calls": [
+            {"id": "x1", "type": "function", "function": {"name": "search", "arguments": "{not json"}}]
+            if body.get("tools") else None}
+    if kind == "empty":
+        return {"role": "assistant", "content": ""}
+    if body.get("tools") and kind in ("unknown_tool", "wrong_types", "injection"):
+        tool = body["tools"][0]["function"]
+        params = list((tool.get("parameters") or {}).get("properties", {}))
+        args = {"unknown_tool": {}, "wrong_types": {p: [1, {"a": None}] for p in params},
+                "injection": {p: "x'); DROP TABLE users; --" for p in params}}[kind]
+        name = "delete_everything_now" if kind == "unknown_tool" else tool["name"]
+        return {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "bad_" + kind, "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}]}
+    return {"role": "assistant", "content": "I am not sure what you mean."}
+
+
+class Script:
+    def __init__(self, latency_ms: float, malformed: float, seed: int, log: str | None, timeout_s: float) -> None:
+        self.latency = latency_ms / 1000
+        self.malformed = malformed
+        self.rng = random.Random(seed)
+        self.log = open(log, "a") if log else None
+        self.timeout_s = timeout_s
+        self.count = 0
+
+    async def handle(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        body = json.loads(raw)
+        self.count += 1
+        key = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        kind = self.rng.choice(FAULTS) if self.rng.random() < self.malformed else None
+        status = 500 if kind == "http_500" else 200
+        if self.log:
+            self.log.write(json.dumps({"role": role_of(body), "key": key, "status": status, "fault": kind}) + "\n")
+            self.log.flush()
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        if kind == "http_500":
+            return web.json_response({"error": "scripted failure"}, status=500)
+        if kind == "timeout":
+            await asyncio.sleep(self.timeout_s)
+        message = answer(body)
+        if kind and kind != "timeout":
+            message = fault(message, kind, body)
+        words = sum(len(str(m.get("content") or "")) for m in body["messages"]) // 4
+        return web.json_response({
+            "id": "chatcmpl-" + key[:12], "object": "chat.completion", "model": body.get("model", "scripted"),
+            "choices": [{"index": 0, "message": message,
+                         "finish_reason": "tool_calls" if message.get("tool_calls") else "stop"}],
+            "usage": {"prompt_tokens": words, "completion_tokens": len(json.dumps(message)) // 4,
+                      "total_tokens": words + len(json.dumps(message)) // 4},
+        })
+
+
+async def serve(port: int, script: Script) -> None:
+    app = web.Application(client_max_size=64 << 20)
+    app.router.add_post("/v1/chat/completions", script.handle)
+    app.router.add_get("/health", lambda _: web.json_response({"status": "ok"}))
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    print(f"PORT {site._server.sockets[0].getsockname()[1]}", flush=True)
+    await asyncio.Event().wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--latency-ms", type=float, default=0)
+    parser.add_argument("--malformed", type=float, default=0.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--log")
+    parser.add_argument("--timeout-s", type=float, default=3.0, help="how long a 'timeout' fault stalls")
+    args = parser.parse_args()
+    try:
+        asyncio.run(serve(args.port, Script(args.latency_ms, args.malformed, args.seed, args.log, args.timeout_s)))
+    except KeyboardInterrupt:
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
