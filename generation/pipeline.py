@@ -24,6 +24,7 @@ from .environments.guards import QueryLimits
 from .environments.sources import DatabaseSource, resolve_sources
 from .errors import InputError
 from .llm.accounting import Accounting
+from .llm.endpoints import ROLES
 from .llm.pool import LLMPool
 from .records import DialogueRecord, Message, to_dataset
 from .stats import compute_stats, dataset_card, stats_markdown
@@ -48,7 +49,12 @@ class GenerationPipeline:
             self._worlds[db.db_id] = SqlWorld.build(db, self.limits, self.config.seed)
 
     def _fingerprint(self) -> str:
-        return hashlib.sha256(self.config.model_dump_json().encode()).hexdigest()
+        """The config as far as it shapes the data: a server that moved or a new concurrency limit
+        may resume a run; a different model, seed or task mix may not."""
+        data = self.config.model_dump(mode="json", exclude={"llm"})
+        endpoints = self.config.llm.endpoints
+        data["llm"] = {role: endpoints.for_role(role).data_fields() for role in ROLES}
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
     def _checkpoint(self) -> dict[int, dict[str, Any]]:
         """Finished dialogues from an earlier run of the same config into the same output."""

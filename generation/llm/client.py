@@ -83,7 +83,7 @@ class LLMClient:
             async for attempt in AsyncRetrying(
                 retry=retry_if_exception_type(RetryableError),
                 stop=stop_after_attempt(self.endpoint.max_attempts),
-                wait=wait_exponential_jitter(initial=0.5, max=20),
+                wait=wait_exponential_jitter(initial=self.endpoint.retry_initial_s, max=self.endpoint.retry_max_s),
                 reraise=True,
             ):
                 with attempt:

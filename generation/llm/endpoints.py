@@ -22,6 +22,12 @@ class EndpointConfig(BaseModel):
     timeout_s: float = Field(120.0, gt=0)
     max_concurrency: int = Field(64, ge=1)
     max_attempts: int = Field(5, ge=1)
+    retry_initial_s: float = Field(0.5, ge=0)  # first backoff; doubles per attempt, with jitter
+    retry_max_s: float = Field(20.0, ge=0)
+
+    def data_fields(self) -> dict[str, Any]:
+        """What shapes the replies (and so the data); where and how fast to ask does not."""
+        return self.model_dump(include={"model", "temperature", "max_tokens", "extra_body"})
 
     def api_key(self) -> str:
         return os.environ.get(self.api_key_env or "", "") or "EMPTY"

@@ -13,9 +13,8 @@ from sqlglot import exp
 
 from ..environments.schema import Column, DatabaseSchema, Table
 
-# Wrappers a bind or a column may sit in and still mean "this column's value".
-_TRANSPARENT = (exp.Paren, exp.Cast, exp.Lower, exp.Upper, exp.Trim, exp.DPipe, exp.Coalesce, exp.Concat,
-                exp.Tuple)
+# Wrappers a column may sit in and still mean "this column's value".
+_COLUMN_WRAPPERS = (exp.Paren, exp.Cast, exp.Lower, exp.Upper, exp.Trim, exp.Coalesce)
 _CLAUSE = (exp.Where, exp.Having, exp.Select, exp.Insert, exp.Update, exp.Delete, exp.Join, exp.Order,
            exp.Group, exp.Subquery)
 _AGGREGATES = (exp.Count, exp.Sum, exp.Avg, exp.Min, exp.Max)
@@ -37,14 +36,21 @@ class Resolver:
         self.stmt = stmt
         by_name = {t.name.lower(): t for t in schema.tables}
         self.aliases: dict[str, Table] = {}
-        self.tables: list[Table] = []
-        for node in stmt.find_all(exp.Table):
+        self.tables: list[Table] = []  # the statement's own FROM and JOIN tables first, then subqueries'
+        from_ = stmt.args.get("from") or stmt.args.get("from_")
+        top = [from_.this] if from_ is not None else []
+        top += [j.this for j in stmt.args.get("joins") or []]
+        nodes = [n for n in top if isinstance(n, exp.Table)]
+        self.top: list[Table] = []  # the statement's own FROM and JOIN tables
+        for node in nodes + [n for n in stmt.find_all(exp.Table) if not any(n is m for m in nodes)]:
             table = by_name.get(node.name.lower())
             if table is not None:
-                self.aliases[node.alias_or_name.lower()] = table
+                self.aliases.setdefault(node.alias_or_name.lower(), table)
                 self.aliases.setdefault(node.name.lower(), table)
                 if table not in self.tables:
                     self.tables.append(table)
+                if any(node is m for m in nodes) and table not in self.top:
+                    self.top.append(table)
 
     def column(self, node: exp.Column) -> tuple[Table, Column] | None:
         candidates = [self.aliases[node.table.lower()]] if node.table and node.table.lower() in self.aliases \
@@ -62,9 +68,6 @@ class Resolver:
             node = node.this
         if isinstance(node, exp.Table):
             return self.aliases.get(node.alias_or_name.lower()) or self.aliases.get(node.name.lower())
-        from_ = self.stmt.args.get("from") or self.stmt.args.get("from_")
-        if from_ is not None and isinstance(from_.this, exp.Table):
-            return self.aliases.get(from_.this.alias_or_name.lower())
         return self.tables[0] if self.tables else None
 
 
@@ -73,8 +76,8 @@ def placeholders(stmt: exp.Expression) -> list[exp.Placeholder]:
 
 
 def _plain_column(node: exp.Expression | None) -> exp.Column | None:
-    while isinstance(node, _TRANSPARENT):
-        node = node.this if not isinstance(node, (exp.Tuple, exp.Concat)) else None
+    while isinstance(node, _COLUMN_WRAPPERS):
+        node = node.this
     return node if isinstance(node, exp.Column) else None
 
 
@@ -187,7 +190,7 @@ def output_columns(stmt: exp.Expression, res: Resolver) -> list[tuple[str, Any]]
         if isinstance(inner, exp.Star) or (isinstance(inner, exp.Column) and isinstance(inner.this, exp.Star)):
             qualifier = inner.table if isinstance(inner, exp.Column) else ""
             tables = [res.aliases[qualifier.lower()]] if qualifier and qualifier.lower() in res.aliases else (
-                [res.target()] if not isinstance(stmt, exp.Select) and res.target() else res.tables)
+                [res.target()] if not isinstance(stmt, exp.Select) and res.target() else res.top)
             out += [(c.name, (t, c)) for t in tables for c in t.columns]
         elif isinstance(inner, exp.Column):
             found = res.column(inner)

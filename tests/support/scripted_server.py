@@ -119,7 +119,7 @@ def _section(text: str, title: str) -> str:
 
 def task_reply(prompt: str) -> dict[str, Any]:
     tools = {}
-    for line in _section(prompt, "Tools").strip().splitlines():
+    for line in _section(prompt, "Tools").strip().split("\n\n")[0].splitlines():
         if not line.startswith("- "):
             continue
         name, _, rest = line[2:].partition(": ")

@@ -1,0 +1,40 @@
+"""Start the scripted OpenAI-compatible server as a real process on 127.0.0.1."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextlib.contextmanager
+def scripted_server(*args: str):
+    proc = subprocess.Popen([sys.executable, "-m", "tests.support.scripted_server", *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        if not line.startswith("PORT "):
+            raise RuntimeError(f"scripted server did not start: {line}{proc.stderr.read()}")
+        yield f"http://127.0.0.1:{int(line.split()[1])}/v1"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def llm_config(name: str, base_url: str, path: Path, **changes) -> Path:
+    """A shipped LLM config pointed at ``base_url``, with top-level ``changes`` applied."""
+    config = yaml.safe_load((ROOT / "configs" / "generation" / f"{name}.yaml").read_text())
+    config["llm"]["endpoints"]["default"].update({"base_url": base_url, "retry_initial_s": 0.05,
+                                                  "retry_max_s": 0.2, "timeout_s": 5})
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(config.get(key), dict):
+            config[key].update(value)
+        else:
+            config[key] = value
+    path.write_text(yaml.safe_dump(config))
+    return path

@@ -1,0 +1,114 @@
+"""The three LLM pipelines (paper Table 3) against a scripted server over real loopback HTTP."""
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+from datasets import load_from_disk
+
+from generation.records import DialogueRecord
+from tests.conftest import ROOT, read_jsonl, run_cli
+from tests.support.servers import llm_config, scripted_server
+
+PIPELINES = {
+    "llm_task_oriented_simulated": ("task_oriented", "simulated"),
+    "llm_user_oriented_simulated": ("user_oriented", "simulated"),
+    "llm_user_oriented_sql": ("user_oriented", "sql"),
+}
+
+
+@pytest.fixture(scope="module")
+def server():
+    with scripted_server() as url:
+        yield url
+
+
+@pytest.mark.parametrize("name", sorted(PIPELINES))
+def test_pipeline_writes_contract_records_with_accounting(server, tmp_path, name):
+    cfg = llm_config(name, server, tmp_path / "cfg.yaml", num_dialogues=10)
+    proc = run_cli("--config", str(cfg), "--output", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = load_from_disk(str(tmp_path / "out" / "dataset"))
+    rows = list(data["train"]) + list(data["rejected"])
+    assert len(rows) >= 5 and len(data["train"]) >= 1
+    mode, execution = PIPELINES[name]
+    for row in rows:
+        record = DialogueRecord.from_row(row)
+        assert (record.simulation.mode, record.simulation.execution) == (mode, execution)
+        assert record.environment.kind == ("sql" if execution == "sql" else "simulated")
+        assert record.simulation.agent_policy == "llm"
+        assert any(c.name == "judge" for c in record.validation.checks)
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text())
+    roles = stats["llm"]["roles"]
+    expected = {"agent", "judge", "task_writer"} | ({"tool_simulator"} if execution == "simulated" else set())
+    assert expected <= set(roles)
+    for usage in roles.values():
+        assert usage["calls"] > 0 and usage["prompt_tokens"] > 0 and usage["latency_s"] > 0
+    assert stats["seconds_per_accepted_dialogue"] > 0 and 0 < stats["acceptance_rate"] <= 1
+    assert "| agent |" in (tmp_path / "out" / "stats.md").read_text()
+
+
+def test_killed_llm_run_resumes_without_paying_twice(tmp_path):
+    log = tmp_path / "requests.jsonl"
+    with scripted_server("--latency-ms", "30", "--log", str(log)) as url:
+        cfg = llm_config("llm_user_oriented_sql", url, tmp_path / "cfg.yaml", num_dialogues=60,
+                         llm={"concurrent_dialogues": 4})
+        out = tmp_path / "out"
+        proc = subprocess.Popen([sys.executable, "-m", "generation", "--config", str(cfg), "--output", str(out)],
+                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        checkpoint = out / ".work" / "dialogues.jsonl"
+        deadline = time.time() + 120
+        while time.time() < deadline and (not checkpoint.exists() or checkpoint.read_text().count("\n") < 10):
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        finished = checkpoint.read_text().count("\n")
+        assert 10 <= finished < 60, "the kill must land mid-run"
+        with sqlite3.connect(out / ".work" / "llm_cache.sqlite") as db:
+            paid = {k for (k,) in db.execute("SELECT key FROM responses")}
+        sent_before = len(read_jsonl(log))
+        rerun = run_cli("--config", str(cfg), "--output", str(out))
+        assert rerun.returncode == 0, rerun.stderr[-3000:]
+    after = [json.loads(line) for line in log.read_text().splitlines()[sent_before:]]
+    assert after, "the rerun had work left to do"
+    assert not paid & {r["key"] for r in after}  # nothing answered before was asked again
+    indices = [json.loads(line)["index"] for line in checkpoint.read_text().splitlines()]
+    assert sorted(indices) == list(range(60))
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["splits"]["train"] + stats["splits"]["rejected"] + stats["events"].get(
+        "dialogue_without_feasible_task", 0) == 60
+    assert stats["llm"]["roles"]["agent"]["cached"] > 0
+
+
+def test_hundreds_of_malformed_replies_never_crash_the_run(tmp_path):
+    log = tmp_path / "requests.jsonl"
+    with scripted_server("--malformed", "0.3", "--seed", "1", "--log", str(log), "--timeout-s", "0.6") as url:
+        cfg = tmp_path / "cfg.yaml"
+        llm_config("llm_user_oriented_sql", url, cfg, num_dialogues=260, llm={"concurrent_dialogues": 64},
+                   tasks={"policy": "rules"}, tasks_per_dialogue={2: 1.0})
+        import yaml
+
+        data = yaml.safe_load(cfg.read_text())
+        data["llm"]["endpoints"]["default"].update({"timeout_s": 0.5, "max_attempts": 3})
+        cfg.write_text(yaml.safe_dump(data))
+        proc = run_cli("--config", str(cfg), "--output", str(tmp_path / "out"), timeout=600)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    faults = [r["fault"] for r in read_jsonl(log) if r["fault"]]
+    assert len(faults) >= 500, len(faults)
+    assert {"bad_json", "unknown_tool", "wrong_types", "injection", "empty", "http_500", "timeout"} <= set(faults)
+    out = tmp_path / "out"
+    stats = json.loads((out / "stats.json").read_text())
+    records = [DialogueRecord.model_validate(r) for r in read_jsonl(out / "train.jsonl") + read_jsonl(out / "rejected.jsonl")]
+    no_task = stats["events"].get("dialogue_without_feasible_task", 0)
+    assert len(records) + no_task == 260  # every dialogue accounted for
+    assert stats["llm"]["total"]["retries"] > 0  # 500s and timeouts were retried
+    tool_errors = [json.loads(m.content)["error"]["type"] for r in records for m in r.messages
+                   if m.role == "tool" and (m.content or "").startswith('{"error"')]
+    assert {"invalid_arguments", "unknown_tool"} <= set(tool_errors)
+    assert stats["splits"]["rejected"] > 0 and stats["rejection_reasons"]
+    terminations = {r.simulation.termination.split(":")[0] for r in records}
+    assert terminations & {"user_rejected", "llm_unavailable", "agent_empty_reply"}
