@@ -136,6 +136,8 @@ class GenerationPipeline:
             return worlds[index % len(worlds)]
 
         limit = asyncio.Semaphore(config.llm.concurrent_dialogues if llm else 1)
+        setup_s = time.perf_counter() - start
+        loop_wall, loop_cpu = time.perf_counter(), time.process_time()
         try:
             with open(self.work / "dialogues.jsonl", "a") as sink, tqdm(
                 total=total, initial=len(done), desc="dialogues", unit="dlg"
@@ -144,11 +146,12 @@ class GenerationPipeline:
                     try:
                         prior = priors[index] if priors is not None else None
                         outcome = await factory.generate(world_for(index), index, prior)
-                        entry = {"index": index, "records": [r.to_row() for r in outcome.records],
-                                 "events": dict(outcome.events), "usage": outcome.usage}
-                        sink.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                        # records serialized by pydantic straight to JSON: the contract's row form
+                        line = (f'{{"index": {index}, "records": [{", ".join(r.model_dump_json() for r in outcome.records)}], '
+                                f'"events": {json.dumps(dict(outcome.events))}, "usage": {json.dumps(outcome.usage)}}}')
+                        sink.write(line + "\n")
                         sink.flush()
-                        done[index] = entry
+                        done[index] = json.loads(line)
                         bar.update(1)
                     finally:
                         limit.release()
@@ -164,20 +167,22 @@ class GenerationPipeline:
         finally:
             if llm is not None:
                 await llm.close()
-        return self._write(done, time.perf_counter() - start)
+        timing = {"setup_s": round(setup_s, 3), "dialogues_s": round(time.perf_counter() - loop_wall, 3),
+                  "dialogues_cpu_s": round(time.process_time() - loop_cpu, 3)}
+        return self._write(done, time.perf_counter() - start, timing)
 
-    def _write(self, done: dict[int, dict[str, Any]], seconds: float) -> dict[str, Any]:
+    def _write(self, done: dict[int, dict[str, Any]], seconds: float, timing: dict[str, float]) -> dict[str, Any]:
         from datasets import DatasetDict
 
         events: Counter = Counter()
         usage = Accounting()
-        records: list[DialogueRecord] = []
+        rows: list[dict[str, Any]] = []  # already in the contract's row form (DialogueRecord.to_row)
         for index in sorted(done):
             events.update(done[index]["events"])
             usage.merge(done[index].get("usage") or {})
-            records += [DialogueRecord.from_row(r) for r in done[index]["records"]]
-        train = [r for r in records if r.validation.passed]
-        rejected = [r for r in records if not r.validation.passed]
+            rows += done[index]["records"]
+        train = [r for r in rows if r["validation"]["passed"]]
+        rejected = [r for r in rows if not r["validation"]["passed"]]
         dataset = DatasetDict({"train": to_dataset(train), "rejected": to_dataset(rejected)})
         staging = self.output / ".dataset.tmp"
         shutil.rmtree(staging, ignore_errors=True)
@@ -189,8 +194,9 @@ class GenerationPipeline:
         for name, split in (("train", train), ("rejected", rejected)):
             with open(self.output / f"{name}.jsonl", "w") as fh:
                 for r in split:
-                    fh.write(r.model_dump_json() + "\n")
+                    fh.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
         stats = compute_stats(train, rejected, events, self._tool_counts(), seconds, usage.summary())
+        stats["timing"] = timing  # this invocation only: a resumed run times what it did itself
         (self.output / "stats.json").write_text(json.dumps(stats, indent=2) + "\n")
         (self.output / "stats.md").write_text(stats_markdown(stats))
         (self.output / "README.md").write_text(dataset_card(stats, self.config))

@@ -220,10 +220,10 @@ def hf_features():
     )
 
 
-def to_dataset(records: list[DialogueRecord]):
-    """A ``datasets.Dataset`` of records with the contract's features (empty lists work too)."""
+def to_dataset(records: list[DialogueRecord] | list[dict[str, Any]]):
+    """A ``datasets.Dataset`` of records (or their ``to_row`` dicts) with the contract's features."""
     from datasets import Dataset
 
     features = hf_features()
-    rows = [r.to_row() for r in records]
+    rows = [r.to_row() if isinstance(r, DialogueRecord) else r for r in records]
     return Dataset.from_dict({k: [row[k] for row in rows] for k in features}, features=features)

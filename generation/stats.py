@@ -5,28 +5,29 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from .records import DialogueRecord
 
 MEASURES = ("steps", "turns", "tasks", "tool_calls")
 
 
-def _summary(records: list[DialogueRecord]) -> dict[str, Any]:
-    out: dict[str, Any] = {"dialogues": len(records)}
+def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {"dialogues": len(rows)}
     for m in MEASURES:
-        values = [getattr(r.stats, m) for r in records]
+        values = [r["stats"][m] for r in rows]
         out[m] = {"mean": round(sum(values) / len(values), 2) if values else 0.0, "max": max(values, default=0)}
     return out
 
 
-def compute_stats(train: list[DialogueRecord], rejected: list[DialogueRecord], events: Counter,
+def compute_stats(train: list[dict[str, Any]], rejected: list[dict[str, Any]], events: Counter,
                   tools: dict[str, Any], seconds: float, usage: dict[str, Any] | None = None) -> dict[str, Any]:
-    modes = sorted({r.simulation.mode for r in train + rejected})
-    reasons = Counter(reason for r in rejected for reason in r.validation.failure_reasons)
+    """Statistics over record rows (``DialogueRecord.to_row`` dicts) of both splits."""
+    modes = sorted({r["simulation"]["mode"] for r in train + rejected})
+    reasons = Counter(c["name"] for r in rejected for c in r["validation"]["checks"] if not c["passed"])
     attempted = events.get("tasks_attempted", 0)
     total = len(train) + len(rejected)
     return {
-        "by_mode": {m: _summary([r for r in train if r.simulation.mode == m]) for m in modes},
+        "by_mode": {m: _summary([r for r in train if r["simulation"]["mode"] == m]) for m in modes},
         "splits": {"train": len(train), "rejected": len(rejected)},
+        "turns_total": sum(r["stats"]["turns"] for r in train + rejected),
         "acceptance_rate": round(len(train) / total, 4) if total else 0.0,
         "tasks": {
             "attempted": attempted,
@@ -40,8 +41,8 @@ def compute_stats(train: list[DialogueRecord], rejected: list[DialogueRecord], e
         "rejection_reasons": dict(sorted(reasons.items())),
         "events": dict(sorted(events.items())),
         "tools": tools,
-        "databases": len({r.environment.db_id for r in train + rejected}),
-        "pipelines": sorted({f"{r.simulation.mode} + {r.simulation.execution}" for r in train + rejected}),
+        "databases": len({r["environment"]["db_id"] for r in train + rejected}),
+        "pipelines": sorted({f"{r['simulation']['mode']} + {r['simulation']['execution']}" for r in train + rejected}),
         "seconds": round(seconds, 2),
         "seconds_per_accepted_dialogue": round(seconds / len(train), 4) if train else None,
         "llm": usage or {},

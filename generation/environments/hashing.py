@@ -23,23 +23,14 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _cell(value: object) -> object:
-    if isinstance(value, bytes):
-        return ["b", value.hex()]
-    if isinstance(value, float):
-        return ["f", repr(value)]
-    return value  # int, str, None keep their JSON type, so 1 and "1" differ
-
-
 def table_digest(conn: sqlite3.Connection, table: str) -> str:
+    """sha256 over the table's rows, each rendered by SQLite's quote() (which keeps 1, 1.0, '1' and
+    NULL apart) and sorted, so neither row order nor storage layout matters."""
     columns = [r[1] for r in conn.execute(f"PRAGMA table_info({quote(table)})")]
-    rows = sorted(
-        json.dumps([_cell(v) for v in row], ensure_ascii=False)
-        for row in conn.execute(f"SELECT * FROM {quote(table)}")
-    )
+    row = " || '|' || ".join(f"quote({quote(c)})" for c in columns) or "''"
     digest = hashlib.sha256(json.dumps(columns).encode())
-    for row in rows:
-        digest.update(row.encode())
+    for (text,) in conn.execute(f"SELECT {row} AS r FROM {quote(table)} ORDER BY r"):
+        digest.update(text.encode())
         digest.update(b"\n")
     return digest.hexdigest()
 

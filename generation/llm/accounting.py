@@ -18,7 +18,7 @@ class RoleUsage:
     completion_tokens: int = 0
     latency_s: float = 0.0
     prompt_chars: int = 0
-    reused_prefix_chars: int = 0  # chars equal to the start of the same role's previous request
+    reused_prefix_chars: int = 0  # chars in leading messages equal to the same role's previous request
 
     def add(self, other: "RoleUsage") -> None:
         for name in self.__dataclass_fields__:
@@ -32,18 +32,15 @@ class RoleUsage:
         return out
 
 
-def _prefix(a: str, b: str) -> int:
-    n = min(len(a), len(b))
-    if a[:n] == b[:n]:
-        return n
-    lo, hi = 0, n  # binary search on the first difference: O(log n) slice compares
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[:mid] == b[:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
+def _size(message: Any) -> int:
+    """Characters a message puts in the prompt (content, tool-call names and arguments)."""
+    if not isinstance(message, dict):
+        return len(str(message))
+    size = len(message.get("content") or "") + len(message.get("role", ""))
+    for call in message.get("tool_calls") or ():
+        function = call.get("function") or {}
+        size += len(function.get("name") or "") + len(function.get("arguments") or "")
+    return size
 
 
 @dataclass
@@ -51,7 +48,8 @@ class Accounting:
     """Usage per role; ``scope`` (a dialogue) keeps the previous prompt of each role for prefix reuse."""
 
     roles: dict[str, RoleUsage] = field(default_factory=lambda: defaultdict(RoleUsage))
-    _last_prompt: dict[tuple[str, str], str] = field(default_factory=dict)
+    _last_prompt: dict[tuple[str, str], tuple[Any, list[Any]]] = field(default_factory=dict)
+    _tool_sizes: dict[int, int] = field(default_factory=dict)
 
     def record(self, role: str, scope: str | None, body: dict[str, Any], usage: dict[str, Any] | None,
                latency: float, cached: bool) -> None:
@@ -64,13 +62,29 @@ class Accounting:
         usage = usage or {}
         r.prompt_tokens += int(usage.get("prompt_tokens") or 0)
         r.completion_tokens += int(usage.get("completion_tokens") or 0)
-        prompt = json.dumps([body.get("tools"), body.get("messages")], ensure_ascii=False)
-        r.prompt_chars += len(prompt)
+        # Measured on whole messages (tools first, as they are sent): cheap, and a prefix cache
+        # reuses whole leading messages anyway.
+        tools, messages = body.get("tools"), body.get("messages") or []
+        tools_size = self._tools_size(tools)
+        sizes = [_size(m) for m in messages]
+        r.prompt_chars += tools_size + sum(sizes)
         if scope is not None:
             previous = self._last_prompt.get((role, scope))
-            if previous is not None:
-                r.reused_prefix_chars += _prefix(previous, prompt)
-            self._last_prompt[(role, scope)] = prompt
+            if previous is not None and previous[0] is tools:
+                shared = tools_size
+                for old, new, size in zip(previous[1], messages, sizes):
+                    if old != new:
+                        break
+                    shared += size
+                r.reused_prefix_chars += shared
+            self._last_prompt[(role, scope)] = (tools, list(messages))
+
+    def _tools_size(self, tools: Any) -> int:
+        if not tools:
+            return 0
+        if id(tools) not in self._tool_sizes:
+            self._tool_sizes[id(tools)] = len(json.dumps(tools))
+        return self._tool_sizes[id(tools)]
 
     def close_scope(self, scope: str) -> None:
         for key in [k for k in self._last_prompt if k[1] == scope]:

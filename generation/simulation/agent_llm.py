@@ -32,6 +32,13 @@ class LLMAgent:
     max_steps_per_turn: int = 8
     name: str = "llm"
 
+    def __post_init__(self) -> None:
+        self._wire: list[dict[str, Any]] = []  # messages already converted: the dialogue only grows
+
+    def _messages(self, state: DialogueState) -> list[dict[str, Any]]:
+        self._wire += [wire(m) for m in state.messages[len(self._wire):]]
+        return list(self._wire)
+
     async def respond(self, state: DialogueState, env: ToolEnvironment, rng: random.Random) -> None:
         for step in range(self.max_steps_per_turn):
             message = await self._ask(state, rng)
@@ -55,7 +62,7 @@ class LLMAgent:
         state.failure = state.failure or "agent_step_cap"
 
     async def _ask(self, state: DialogueState, rng: random.Random) -> dict[str, Any] | None:
-        messages = [wire(m) for m in state.messages]
+        messages = self._messages(state)
         for attempt in range(2):
             try:
                 result = await self.client.chat("agent", messages, meter=self.meter, scope=self.scope,

@@ -8,7 +8,6 @@ then recorded as a rejection.
 
 from __future__ import annotations
 
-import difflib
 import json
 import random
 import re
@@ -31,9 +30,9 @@ def problem_with(message: str, goal: str) -> str | None:
         return "empty message"
     if META.search(message):
         return "meta language"
-    a, b = message.lower(), goal.lower()
-    match = difflib.SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
-    if match.size >= max(40, int(0.6 * len(b))):
+    text, source = " ".join(message.lower().split()), " ".join(goal.lower().split())
+    window = max(40, int(0.6 * len(source)))
+    if any(source[i:i + window] in text for i in range(0, max(1, len(source) - window + 1), 4)):
         return "pastes the goal verbatim"
     return None
 
@@ -48,24 +47,32 @@ class LLMUser:
     def _goal(self, state: DialogueState) -> str:
         return "\n".join(f"- {t.description}" for t in state.tasks[state.first_task:])
 
+    def __post_init__(self) -> None:
+        self._view_cache: list[dict[str, Any]] = []
+        self._seen = 0  # messages of the dialogue already folded into the cached view
+        self._pending: list[str] = []
+
     def _view(self, state: DialogueState) -> list[dict[str, Any]]:
-        """System + goal, then the conversation from the user's side: its words are 'assistant'."""
-        view = [{"role": "system", "content": render("user_simulator", goal=self._goal(state))}]
-        pending: list[str] = []
-        for m in state.messages:
+        """System + goal, then the conversation from the user's side: its words are 'assistant'.
+
+        Built incrementally: earlier messages of the view never change (prefix-cache friendly)."""
+        if not self._view_cache:
+            self._view_cache = [{"role": "system", "content": render("user_simulator", goal=self._goal(state))}]
+        view, pending = self._view_cache, self._pending
+        for m in state.messages[self._seen:]:
             if m.role == "system":
                 continue
             if m.role == "user":
                 if pending:
                     view.append({"role": "user", "content": "\n".join(pending)})
-                    pending = []
+                    pending.clear()
                 view.append({"role": "assistant", "content": json.dumps({"user_message": m.content})})
             elif m.role == "assistant" and m.content:
                 pending.append(f"Agent: {m.content}")
             elif m.role == "tool":
                 pending.append(f"Tool result ({m.name}): {m.content}")
-        view.append({"role": "user", "content": "\n".join(pending) if pending else "(The agent is waiting for you.)"})
-        return view
+        self._seen = len(state.messages)
+        return view + [{"role": "user", "content": "\n".join(pending) if pending else "(The agent is waiting for you.)"}]
 
     async def next_turn(self, state: DialogueState, rng: random.Random) -> UserTurn:
         goal = self._goal(state)

@@ -13,7 +13,7 @@ from ..llm.accounting import Accounting
 from ..llm.client import LLMClient
 from ..llm.prompts import render
 from .replies import Asker, Malformed, as_list
-from .specs import ACTION_PREFIXES, Deduper, normalize_generated
+from .specs import ACTION_PREFIXES, Deduper, function_of, normalize_generated, wrap
 
 MAX_EXAMPLES = 12  # example tools shown for question generation; a whole BFCL set is too long
 
@@ -104,6 +104,7 @@ async def prepare_tools(
     only serve as examples. Nothing here raises on a bad reply: failures and rejects are counted.
     """
     lo, hi = questions
+    seed_tools = [wrap(f) for f in map(function_of, seed_tools) if f is not None and "name" in f]
     result = ToolPrepResult()
     asker = Asker(client, meter, result.failures)
     dedupe = Deduper()

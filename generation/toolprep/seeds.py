@@ -140,7 +140,9 @@ def load_tau2_tools(domain: str) -> list[dict[str, Any]]:
         logger.disable("tau2")  # the registry logs its whole content at import
         from tau2.registry import registry
     except Exception as exc:  # a broken install surfaces as any error; the user only needs one line
-        raise InputError(f"tau2 could not be imported ({type(exc).__name__}: {exc}); reinstall: {TAU2_INSTALL}") from None
+        raise InputError(
+            f"tau2 could not be imported ({type(exc).__name__}: {exc}); reinstall: {TAU2_INSTALL}"
+        ) from None
     domains = registry.get_domains()
     if domain not in domains:
         raise InputError(f"unknown tau2 domain {domain!r} (known: {', '.join(domains)})")

@@ -198,3 +198,25 @@ def output_columns(stmt: exp.Expression, res: Resolver) -> list[tuple[str, Any]]
         else:
             out.append((e.alias_or_name, inner))
     return out
+
+
+def expand_qualified_stars(stmt: exp.Expression, schema: DatabaseSchema) -> exp.Expression:
+    """``p.*`` as ``p."A", p."B"``: the shared validator checks column names and knows no ``*`` column."""
+    res = Resolver(stmt, schema)
+
+    def expand(node: exp.Expression) -> Any:
+        if isinstance(node, exp.Column) and isinstance(node.this, exp.Star):
+            table = res.aliases.get(node.table.lower())
+            if table is not None:
+                return [exp.column(c.name, table=node.table, quoted=True) for c in table.columns]
+        return node
+
+    for select in [stmt, *stmt.find_all(exp.Select)]:
+        exprs = select.expressions if isinstance(select, exp.Select) else []
+        if any(isinstance(e, exp.Column) and isinstance(e.this, exp.Star) for e in exprs):
+            flat: list[exp.Expression] = []
+            for e in exprs:
+                out = expand(e)
+                flat += out if isinstance(out, list) else [out]
+            select.set("expressions", flat)
+    return stmt

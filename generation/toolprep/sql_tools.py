@@ -23,7 +23,8 @@ from ..tools.runtime import Toolbox
 from ..tools.spec import Param, SqlTool
 from ..tools.validation import static_problem, validate_tools
 from .replies import Asker, as_list
-from .sql_binds import Resolver, bind_use, looks_single, output_columns, placeholders, statement_kind
+from .sql_binds import (Resolver, bind_use, expand_qualified_stars, looks_single, output_columns, placeholders,
+                        statement_kind)
 from .specs import normalize_generated
 
 _INTEGER_FUNCS = (exp.Count, exp.Length)
@@ -68,7 +69,7 @@ def sample_rows(db: SqlDatabase, per_table: int) -> str:
             cols = ", ".join(quote(c.name) for c in t.columns)
             rows = copy.conn.execute(f"SELECT {cols} FROM {quote(t.name)} LIMIT {int(per_table)}").fetchall()
             for row in rows:
-                shown = {c.name: (v[:60] if isinstance(v, str) else v) for c, v in zip(t.columns, row)}
+                shown = {c.name: (v[:60] if isinstance(v, str) else v) for c, v in zip(t.columns, row, strict=True)}
                 lines.append(f"{t.name}: {json.dumps(shown, ensure_ascii=False)}")
         return "\n".join(lines)
     finally:
@@ -76,9 +77,10 @@ def sample_rows(db: SqlDatabase, per_table: int) -> str:
 
 
 async def propose_sql_tools(db: SqlDatabase, client: LLMClient, meter: Accounting, *, count: int = 12,
-                            rows_per_table: int = 3, limits: QueryLimits = QueryLimits(),
+                            rows_per_table: int = 3, limits: QueryLimits | None = None,
                             seed: int = 0) -> SqlToolResult:
     """Ask for SQL tools on ``db``, convert them, and keep those that pass validation."""
+    limits = limits or QueryLimits()
     result = SqlToolResult()
     prompt = render("toolprep_sql_tools", db_id=db.db_id, schema=describe_schema(db),
                     samples=sample_rows(db, rows_per_table), count=count)
@@ -136,7 +138,7 @@ def _convert(proposal: Any, db: SqlDatabase, scratch: DatabaseCopy, limits: Quer
     stmt = statements[0]
     kind = {exp.Insert: "create", exp.Update: "update", exp.Delete: "delete"}.get(type(stmt), "list")
     if stmt.find(exp.Star) is not None and any(isinstance(c.this, exp.Star) for c in stmt.find_all(exp.Column)):
-        stmt = _expand_qualified_stars(stmt, db)
+        stmt = expand_qualified_stars(stmt, db.schema)
         sql = stmt.sql(dialect="sqlite")
         result.repairs.append(f"{function['name']}: expanded table.* into its columns")
     draft = SqlTool(function["name"], function["description"], kind, "", sql, function["parameters"], {})
@@ -166,38 +168,21 @@ def _convert(proposal: Any, db: SqlDatabase, scratch: DatabaseCopy, limits: Quer
             return "unknown_table: write target"
         sql += " RETURNING " + ", ".join(quote(c.name) for c in target.columns)
         stmt = sqlglot.parse_one(sql, read="sqlite")
+        res = Resolver(stmt, db.schema)
         result.repairs.append(f"{function['name']}: added RETURNING to the write")
-    flag = proposal.get("single")
-    single = flag if isinstance(flag, bool) else looks_single(stmt, list(uses.values()), res)
-    kind = kind if kind != "list" else statement_kind(stmt, list(uses.values()), single)
     target = res.target()
     tool = SqlTool(function["name"], function["description"], kind, target.name if target else "", sql,
                    parameters, {"type": "array"}, tuple(params))
-    row = _row_schema(tool, stmt, res, scratch, limits, rng)
+    seen, most_rows = _observed(tool, scratch, limits, rng)
+    flag = proposal.get("single")
+    single = flag if isinstance(flag, bool) else looks_single(stmt, list(uses.values()), res)
+    if single and most_rows > 1 and not tool.writes:
+        single = False  # declared single but returned several rows: a list, or all but one would be lost
+        result.repairs.append(f"{tool.name}: declared single but returned {most_rows} rows; made a list")
+    kind = kind if kind != "list" else statement_kind(stmt, list(uses.values()), single)
+    row = _row_schema(stmt, res, seen)
     returns = row if single else {"type": "array", "items": row}
     return SqlTool(tool.name, tool.description, kind, tool.table, sql, parameters, returns, tool.params)
-
-
-def _expand_qualified_stars(stmt: exp.Expression, db: SqlDatabase) -> exp.Expression:
-    """``p.*`` as ``p."A", p."B"``: the shared validator checks column names and knows no ``*`` column."""
-    res = Resolver(stmt, db.schema)
-
-    def expand(node: exp.Expression) -> Any:
-        if isinstance(node, exp.Column) and isinstance(node.this, exp.Star):
-            table = res.aliases.get(node.table.lower())
-            if table is not None:
-                return [exp.column(c.name, table=node.table, quoted=True) for c in table.columns]
-        return node
-
-    for select in [stmt, *stmt.find_all(exp.Select)]:
-        exprs = select.expressions if isinstance(select, exp.Select) else []
-        if any(isinstance(e, exp.Column) and isinstance(e.this, exp.Star) for e in exprs):
-            flat: list[exp.Expression] = []
-            for e in exprs:
-                out = expand(e)
-                flat += out if isinstance(out, list) else [out]
-            select.set("expressions", flat)
-    return stmt
 
 
 def _params(function: dict[str, Any], uses: list, result: SqlToolResult) -> tuple[list[Param] | str, dict]:
@@ -228,10 +213,8 @@ def _params(function: dict[str, Any], uses: list, result: SqlToolResult) -> tupl
     return params, parameters
 
 
-def _row_schema(tool: SqlTool, stmt: exp.Expression, res: Resolver, scratch: DatabaseCopy,
-                limits: QueryLimits, rng: random.Random) -> dict[str, Any]:
+def _row_schema(stmt: exp.Expression, res: Resolver, seen: dict[str, set]) -> dict[str, Any]:
     outer = any(j.side for j in stmt.args.get("joins") or [])
-    seen = _observed(tool, scratch, limits, rng)
     props: dict[str, Any] = {}
     for name, source in output_columns(stmt, res):
         if isinstance(source, tuple):
@@ -254,9 +237,11 @@ def _computed(node: Any, types: set[str]) -> dict[str, Any]:
     return {"type": [*found, "null"]} if found else {}
 
 
-def _observed(tool: SqlTool, scratch: DatabaseCopy, limits: QueryLimits, rng: random.Random) -> dict[str, set]:
-    """JSON types of the values each output column held on a few scratch runs (writes rolled back)."""
+def _observed(tool: SqlTool, scratch: DatabaseCopy, limits: QueryLimits,
+              rng: random.Random) -> tuple[dict[str, set], int]:
+    """JSON types each output column held on a few scratch runs (writes rolled back), and the most rows."""
     seen: dict[str, set] = {}
+    most = 0
     for _ in range(_PROBES):
         args = example_arguments(tool, scratch, rng)
         if args is None:
@@ -270,10 +255,11 @@ def _observed(tool: SqlTool, scratch: DatabaseCopy, limits: QueryLimits, rng: ra
         finally:
             scratch.conn.execute("ROLLBACK TO observe")
             scratch.conn.execute("RELEASE observe")
+        most = max(most, len(rows))
         for row in rows:
             for key, value in row.items():
                 seen.setdefault(key, set()).add(_json_type(value))
-    return seen
+    return seen, most
 
 
 def _json_type(value: Any) -> str:

@@ -59,9 +59,22 @@ def check_required_calls(messages: list[Message], tasks: list[Task], match: str 
                  + (f"; missing {', '.join(missing[:5])}" if missing else ""))
 
 
+_ERRORS = Draft202012Validator(error_schema())
+_VALIDATORS: dict[int, tuple[dict, Draft202012Validator, Draft202012Validator]] = {}
+
+
+def _validators(schema: dict[str, Any]) -> tuple[Draft202012Validator, Draft202012Validator]:
+    """Validators for a return schema and its truncated form, built once per schema object."""
+    entry = _VALIDATORS.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        entry = (schema, Draft202012Validator(schema), Draft202012Validator(truncated_schema(schema)))
+        _VALIDATORS[id(schema)] = entry
+    return entry[1], entry[2]
+
+
 def check_output_schemas(messages: list[Message], returns: dict[str, dict[str, Any]]) -> Check:
     calls = _call_index(messages)
-    errors = Draft202012Validator(error_schema())
+    errors = _ERRORS
     bad, n = [], 0
     for m in messages:
         if m.role != "tool":
@@ -77,9 +90,9 @@ def check_output_schemas(messages: list[Message], returns: dict[str, dict[str, A
         if schema is None:
             ok = errors.is_valid(value)
         elif isinstance(value, dict) and value.get("truncated") is True:
-            ok = Draft202012Validator(truncated_schema(schema)).is_valid(value)
+            ok = _validators(schema)[1].is_valid(value)
         else:
-            ok = Draft202012Validator(schema).is_valid(value) or errors.is_valid(value)
+            ok = _validators(schema)[0].is_valid(value) or errors.is_valid(value)
         if not ok:
             bad.append(name)
     return Check(name="output_schema", passed=not bad,
