@@ -16,6 +16,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import orjson
 from tqdm import tqdm
 
 from .config import GenerationConfig
@@ -56,7 +57,7 @@ class GenerationPipeline:
         data["llm"] = {role: endpoints.for_role(role).data_fields() for role in ROLES}
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
-    def _checkpoint(self) -> dict[int, dict[str, Any]]:
+    def _checkpoint(self) -> dict[int, Any]:
         """Finished dialogues from an earlier run of the same config into the same output."""
         self.work.mkdir(parents=True, exist_ok=True)
         marker = self.work / "config.sha256"
@@ -70,8 +71,8 @@ class GenerationPipeline:
         if path.exists():
             for line in path.read_text().splitlines():
                 try:
-                    entry = json.loads(line)
-                except json.JSONDecodeError:
+                    entry = orjson.loads(line)
+                except orjson.JSONDecodeError:
                     break  # a line cut short by a kill: that dialogue is redone
                 done[entry["index"]] = entry
         return done
@@ -151,7 +152,7 @@ class GenerationPipeline:
                                 f'"events": {json.dumps(dict(outcome.events))}, "usage": {json.dumps(outcome.usage)}}}')
                         sink.write(line + "\n")
                         sink.flush()
-                        done[index] = json.loads(line)
+                        done[index] = line  # parsed once, when the output is assembled
                         bar.update(1)
                     finally:
                         limit.release()
@@ -178,6 +179,8 @@ class GenerationPipeline:
         usage = Accounting()
         rows: list[dict[str, Any]] = []  # already in the contract's row form (DialogueRecord.to_row)
         for index in sorted(done):
+            if isinstance(done[index], str):
+                done[index] = orjson.loads(done[index])
             events.update(done[index]["events"])
             usage.merge(done[index].get("usage") or {})
             rows += done[index]["records"]

@@ -78,11 +78,23 @@ class LLMClient:
             meter.record(role, scope, body, hit.get("usage"), 0.0, cached=True)
             return _result(hit, cached=True)
         start = time.perf_counter()
-        attempts = 0
+        try:
+            response = await self._post(body)  # the common case, without the retry machinery
+        except RetryableError:
+            response = await self._retry(role, body, meter)
+        meter.record(role, scope, body, response.get("usage"), time.perf_counter() - start, cached=False)
+        if self.cache is not None:
+            self.cache.put(key, response)
+        return _result(response, cached=False)
+
+    async def _retry(self, role: str, body: dict[str, Any], meter: Accounting) -> dict[str, Any]:
+        """Further attempts with exponential backoff and jitter, after a first one failed."""
+        attempts = 1
+        await asyncio.sleep(self.endpoint.retry_initial_s)
         try:
             async for attempt in AsyncRetrying(
                 retry=retry_if_exception_type(RetryableError),
-                stop=stop_after_attempt(self.endpoint.max_attempts),
+                stop=stop_after_attempt(max(1, self.endpoint.max_attempts - 1)),
                 wait=wait_exponential_jitter(initial=self.endpoint.retry_initial_s, max=self.endpoint.retry_max_s),
                 reraise=True,
             ):
@@ -94,10 +106,7 @@ class LLMClient:
             meter.roles[role].retries += attempts - 1
             raise LLMUnavailable(f"{role}: {exc} after {attempts} attempts") from None
         meter.roles[role].retries += attempts - 1
-        meter.record(role, scope, body, response.get("usage"), time.perf_counter() - start, cached=False)
-        if self.cache is not None:
-            self.cache.put(key, response)
-        return _result(response, cached=False)
+        return response
 
     async def _post(self, body: dict[str, Any]) -> dict[str, Any]:
         session = await self._http()

@@ -18,7 +18,7 @@ from ..llm.accounting import Accounting
 from ..llm.client import LLMClient, LLMUnavailable
 from ..llm.jsonreply import parse_json
 from ..llm.prompts import render
-from ..tools.runtime import ToolOutput, error_output
+from ..tools.runtime import ToolOutput, dumps, error_output
 from ..tools.spec import error_schema
 
 _ERRORS = Draft202012Validator(error_schema())
@@ -76,7 +76,7 @@ class SimulatedToolEnvironment:
             except ValueError:
                 continue
             if schema.is_valid(value) or _ERRORS.is_valid(value):
-                content = json.dumps(value, ensure_ascii=False)
+                content = dumps(value)
                 # append-only: later calls see this one, and the served prefix stays cached
                 self._thread += [request, {"role": "assistant", "content": content}]
                 return ToolOutput(content, value, not _ERRORS.is_valid(value))

@@ -11,6 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from jsonschema import Draft202012Validator
 
 from ..environments.database import DatabaseCopy
@@ -25,13 +26,18 @@ class ToolOutput:
     ok: bool
 
 
+def dumps(value: Any) -> str:
+    """Tool output text: compact JSON (orjson; the same bytes on every run and replay)."""
+    return orjson.dumps(value).decode()
+
+
 def error_output(kind: str, message: str) -> ToolOutput:
     value = {"error": {"type": kind, "message": message}}
-    return ToolOutput(json.dumps(value, ensure_ascii=False), value, False)
+    return ToolOutput(dumps(value), value, False)
 
 
 def _ok(value: Any) -> ToolOutput:
-    return ToolOutput(json.dumps(value, ensure_ascii=False), value, True)
+    return ToolOutput(dumps(value), value, True)
 
 
 class Toolbox:
