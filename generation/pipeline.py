@@ -52,7 +52,7 @@ class GenerationPipeline:
     def _fingerprint(self) -> str:
         """The config as far as it shapes the data: a server that moved or a new concurrency limit
         may resume a run; a different model, seed or task mix may not."""
-        data = self.config.model_dump(mode="json", exclude={"llm"})
+        data = self.config.model_dump(mode="json", exclude={"llm", "workers"})
         endpoints = self.config.llm.endpoints
         data["llm"] = {role: endpoints.for_role(role).data_fields() for role in ROLES}
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
@@ -67,9 +67,8 @@ class GenerationPipeline:
             )
         marker.write_text(self._fingerprint())
         done: dict[int, dict[str, Any]] = {}
-        path = self.work / "dialogues.jsonl"
-        if path.exists():
-            for line in path.read_text().splitlines():
+        for path in sorted(self.work.glob("dialogues*.jsonl")):  # one file per worker
+            for line in path.read_bytes().splitlines():
                 try:
                     entry = orjson.loads(line)
                 except orjson.JSONDecodeError:
@@ -103,30 +102,57 @@ class GenerationPipeline:
 
     # -- run -----------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
-        return asyncio.run(self._run())
-
-    async def _run(self) -> dict[str, Any]:
         start = time.perf_counter()
         config = self.config
-        toolset = load_toolset(Path(config.toolset)) if config.execution == "simulated" else None
-        sources = [] if toolset else resolve_sources(config.databases, self.cache_dir, config.db_ids)
-        by_id = {s.db_id: s for s in sources}
-        priors = self._priors() if config.continue_from else None
+        self.toolset = load_toolset(Path(config.toolset)) if config.execution == "simulated" else None
+        self.sources = [] if self.toolset else resolve_sources(config.databases, self.cache_dir, config.db_ids)
+        self.priors = self._priors() if config.continue_from else None
         done = self._checkpoint()
-        total = len(priors) if priors is not None else config.num_dialogues
+        self.total = len(self.priors) if self.priors is not None else config.num_dialogues
+        self._check_prior_databases()
+        loop_wall = time.perf_counter()
+        cpu = _cpu_seconds()
+        if config.workers == 1:
+            asyncio.run(self._loop(done, 0, 1))
+        else:
+            self._fork_workers(done)
+        timing = {"setup_s": round(loop_wall - start, 3), "dialogues_s": round(time.perf_counter() - loop_wall, 3),
+                  "dialogues_cpu_s": round(_cpu_seconds() - cpu, 3), "workers": config.workers}
+        return self._write(self._checkpoint(), time.perf_counter() - start, timing)
+
+    def _check_prior_databases(self) -> None:
+        if self.toolset or not self.priors:
+            return
+        known = {s.db_id for s in self.sources}
+        missing = sorted({p.record.environment.db_id for p in self.priors if p.record} - known)
+        if missing:
+            raise InputError(f"records need databases not in {self.config.databases}: {', '.join(missing)}")
+
+    def _fork_workers(self, done: dict[int, Any]) -> None:
+        """Shard dialogues over processes (index % workers): each has its own event loop, worlds and
+        checkpoint file; the LLM cache is one SQLite file they share."""
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        procs = [context.Process(target=_worker, args=(self, done, k, self.config.workers))
+                 for k in range(self.config.workers)]
+        for proc in procs:
+            proc.start()
+        for proc in procs:
+            proc.join()
+        failed = [k for k, proc in enumerate(procs) if proc.exitcode != 0]
+        if failed:
+            raise InputError(f"worker(s) {failed} failed; finished dialogues are kept, rerun to resume")
+
+    async def _loop(self, done: dict[int, Any], shard: int, shards: int) -> None:
+        config, priors, toolset = self.config, self.priors, self.toolset
+        mine = [i for i in range(self.total) if i % shards == shard]
         if not toolset:
             used = {p.record.environment.db_id for p in priors if p.record} if priors else set()
-            missing = sorted(used - set(by_id))
-            if missing:
-                raise InputError(f"records need databases not in {config.databases}: {', '.join(missing)}")
-            wanted = used if used else {s.db_id for s in sources[:total]}
-            if priors and any(p.record is None for p in priors):
-                wanted |= {s.db_id for s in sources[:total]}
-            self._build_worlds([s for s in sources if s.db_id in wanted])
-        llm = LLMPool(config.llm.endpoints, self.work / "llm_cache.sqlite" if config.llm.cache else None) \
-            if config.uses_llm else None
-        factory = DialogueFactory(config, llm, toolset)
-        worlds = [self._worlds[s.db_id] for s in sources if s.db_id in self._worlds]
+            if not used or any(p.record is None for p in priors or []):
+                used |= {s.db_id for s in self.sources[: self.total]}
+            self._build_worlds([s for s in self.sources if s.db_id in used])
+        worlds = [self._worlds[s.db_id] for s in self.sources if s.db_id in self._worlds]
 
         def world_for(index: int) -> SqlWorld | None:
             if toolset:
@@ -136,29 +162,32 @@ class GenerationPipeline:
                 return self._worlds[prior.record.environment.db_id]
             return worlds[index % len(worlds)]
 
-        limit = asyncio.Semaphore(config.llm.concurrent_dialogues if llm else 1)
-        setup_s = time.perf_counter() - start
-        loop_wall, loop_cpu = time.perf_counter(), time.process_time()
+        llm = LLMPool(config.llm.endpoints, self.work / "llm_cache.sqlite" if config.llm.cache else None) \
+            if config.uses_llm else None
+        factory = DialogueFactory(config, llm, toolset)
+        limit = asyncio.Semaphore(config.llm.concurrent_dialogues // shards or 1 if llm else 1)
+        name = "dialogues.jsonl" if shards == 1 else f"dialogues.{shard}.jsonl"
         try:
-            with open(self.work / "dialogues.jsonl", "a") as sink, tqdm(
-                total=total, initial=len(done), desc="dialogues", unit="dlg"
+            with open(self.work / name, "a") as sink, tqdm(
+                total=len(mine), initial=sum(1 for i in mine if i in done), desc="dialogues", unit="dlg",
+                position=shard,
             ) as bar:
                 async def one(index: int) -> None:
                     try:
                         prior = priors[index] if priors is not None else None
                         outcome = await factory.generate(world_for(index), index, prior)
                         # records serialized by pydantic straight to JSON: the contract's row form
-                        line = (f'{{"index": {index}, "records": [{", ".join(r.model_dump_json() for r in outcome.records)}], '
-                                f'"events": {json.dumps(dict(outcome.events))}, "usage": {json.dumps(outcome.usage)}}}')
-                        sink.write(line + "\n")
+                        records = ", ".join(r.model_dump_json() for r in outcome.records)
+                        sink.write(f'{{"index": {index}, "records": [{records}], '
+                                   f'"events": {json.dumps(dict(outcome.events))}, '
+                                   f'"usage": {json.dumps(outcome.usage)}}}\n')
                         sink.flush()
-                        done[index] = line  # parsed once, when the output is assembled
                         bar.update(1)
                     finally:
                         limit.release()
 
-                pending = set()
-                for index in range(total):
+                pending: set[asyncio.Task] = set()
+                for index in mine:
                     if index in done:
                         continue
                     await limit.acquire()
@@ -168,9 +197,6 @@ class GenerationPipeline:
         finally:
             if llm is not None:
                 await llm.close()
-        timing = {"setup_s": round(setup_s, 3), "dialogues_s": round(time.perf_counter() - loop_wall, 3),
-                  "dialogues_cpu_s": round(time.process_time() - loop_cpu, 3)}
-        return self._write(done, time.perf_counter() - start, timing)
 
     def _write(self, done: dict[int, dict[str, Any]], seconds: float, timing: dict[str, float]) -> dict[str, Any]:
         from datasets import DatasetDict
@@ -179,8 +205,6 @@ class GenerationPipeline:
         usage = Accounting()
         rows: list[dict[str, Any]] = []  # already in the contract's row form (DialogueRecord.to_row)
         for index in sorted(done):
-            if isinstance(done[index], str):
-                done[index] = orjson.loads(done[index])
             events.update(done[index]["events"])
             usage.merge(done[index].get("usage") or {})
             rows += done[index]["records"]
@@ -213,3 +237,15 @@ class GenerationPipeline:
             dropped += len(world.report.dropped)
             reasons.update(world.report.reasons)
         return {"kept": kept, "dropped": dropped, "dropped_reasons": dict(sorted(reasons.items()))}
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of the workers it has waited for."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _worker(pipeline: GenerationPipeline, done: dict[int, Any], shard: int, shards: int) -> None:
+    asyncio.run(pipeline._loop(done, shard, shards))

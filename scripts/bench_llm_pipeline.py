@@ -36,8 +36,8 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run(url: str, dialogues: int, concurrency: int, work: Path) -> tuple[dict, float, float, list[int]]:
-    cfg = llm_config("llm_user_oriented_sql", url, work / "cfg.yaml", num_dialogues=dialogues,
+def run(url: str, dialogues: int, concurrency: int, work: Path, workers: int = 1) -> tuple[dict, float, float, list[int]]:
+    cfg = llm_config("llm_user_oriented_sql", url, work / "cfg.yaml", num_dialogues=dialogues, workers=workers,
                      llm={"concurrent_dialogues": concurrency, "cache": False},
                      tasks={"policy": "rules"}, judge={"policy": "none"})
     config = load_config(cfg, {})
@@ -46,9 +46,10 @@ def run(url: str, dialogues: int, concurrency: int, work: Path) -> tuple[dict, f
     stats = GenerationPipeline(config, work / "out").run()
     wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
     per_dialogue = []
-    for line in (work / "out" / ".work" / "dialogues.jsonl").read_text().splitlines():
-        usage = json.loads(line)["usage"].get("roles", {})
-        per_dialogue.append(sum(u.get("calls", 0) for u in usage.values()))
+    entries = [json.loads(line) for path in (work / "out" / ".work").glob("dialogues*.jsonl")
+               for line in path.read_text().splitlines()]
+    for entry in sorted(entries, key=lambda e: e["index"]):
+        per_dialogue.append(sum(u.get("calls", 0) for u in entry["usage"].get("roles", {}).values()))
     return stats, wall, cpu, per_dialogue
 
 
@@ -65,6 +66,7 @@ def main() -> None:
     parser.add_argument("--dialogues", type=int, default=1024)
     parser.add_argument("--concurrency", type=int, default=256)
     parser.add_argument("--latency-ms", type=float, default=200)
+    parser.add_argument("--workers", type=int, default=2, help="generation processes for the latency run")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp, scripted_server() as url:
@@ -80,18 +82,21 @@ def main() -> None:
           f"{wall:.2f} s wall -> {n_turns / cpu:.0f} turns per CPU-second")
 
     with tempfile.TemporaryDirectory() as tmp, scripted_server("--latency-ms", str(args.latency_ms)) as url:
-        stats, wall, cpu, requests = run(url, args.dialogues, args.concurrency, Path(tmp))
+        stats, wall, cpu, requests = run(url, args.dialogues, args.concurrency, Path(tmp), args.workers)
     latency = args.latency_ms / 1000
     ideal = ideal_makespan(requests, args.concurrency, latency)
     total = sum(requests)
     n_turns = stats["turns_total"]
-    print(f"[{args.latency_ms:.0f} ms server latency, {args.concurrency} concurrent dialogues] "
+    print(f"[{args.latency_ms:.0f} ms server latency, {args.concurrency} concurrent dialogues, "
+          f"{args.workers} worker process{'es' if args.workers > 1 else ''}] "
           f"{args.dialogues} dialogues, {total} requests, {n_turns} turns")
     loop = stats["timing"]["dialogues_s"]
     print(f"  dialogue loop: {total / loop:.0f} requests/s ({n_turns / loop:.0f} turns/s) in {loop:.2f} s; "
           f"latency-bound ideal {total / ideal:.0f} requests/s ({n_turns / ideal:.0f} turns/s) in {ideal:.2f} s "
           f"-> {ideal / loop:.1%} of ideal (target >= 95%)")
-    print(f"  whole command incl. start-up and dataset writing: {wall:.2f} s")
+    print(f"  our processes used {stats['timing']['dialogues_cpu_s']:.2f} CPU-s in the loop "
+          f"({stats['timing']['dialogues_cpu_s'] / loop:.2f} cores); whole command incl. start-up and dataset "
+          f"writing: {wall:.2f} s")
 
 
 if __name__ == "__main__":
