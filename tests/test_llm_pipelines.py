@@ -112,3 +112,28 @@ def test_hundreds_of_malformed_replies_never_crash_the_run(tmp_path):
     assert stats["splits"]["rejected"] > 0 and stats["rejection_reasons"]
     terminations = {r.simulation.termination.split(":")[0] for r in records}
     assert terminations & {"user_rejected", "llm_unavailable", "agent_empty_reply"}
+
+
+def test_plain_chats_get_a_tool_use_need_and_continue(server, tmp_path):
+    from datasets import Dataset
+
+    chats = Dataset.from_dict({"messages": [
+        [{"role": "user", "content": "Hi! Can you recommend a good book about the sea?"},
+         {"role": "assistant", "content": "Moby-Dick is a classic choice."}],
+        [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "What is 2 + 2?"},
+         {"role": "assistant", "content": "4."}],
+    ]})
+    chats.save_to_disk(str(tmp_path / "chats"))
+    cfg = llm_config("llm_user_oriented_sql", server, tmp_path / "cfg.yaml", tasks={"policy": "rules"},
+                     continue_from=str(tmp_path / "chats"), continue_plain=True, judge={"policy": "none"})
+    proc = run_cli("--config", str(cfg), "--output", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    records = [DialogueRecord.model_validate(r) for r in read_jsonl(tmp_path / "out" / "train.jsonl")
+               + read_jsonl(tmp_path / "out" / "rejected.jsonl")]
+    assert len(records) == 2
+    for record, chat in zip(sorted(records, key=lambda r: r.simulation.source_record_id), chats):
+        plain = [m for m in chat["messages"] if m["role"] != "system"]
+        assert [m.content for m in record.messages[1:1 + len(plain)]] == [m["content"] for m in plain]
+        assert record.messages[0].role == "system" and "tools" in record.messages[0].content
+        assert any(m.tool_calls for m in record.messages[1 + len(plain):])  # the tool-use part that follows
+    assert "Be brief." in next(r for r in records if r.simulation.source_record_id == "chat-1").messages[0].content

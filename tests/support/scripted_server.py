@@ -100,7 +100,7 @@ def user_reply(body: dict[str, Any]) -> dict[str, Any]:
     goal = system.split("## Your goal", 1)[1].split("## How to behave", 1)[0]
     parts = [p.strip(" .") for p in re.split(r", then |, and finally |\n- |\n", goal) if p.strip(" .-")]
     parts = [re.sub(r"^- ?(You use the .*?system\. )?(You want to )?", "", p) for p in parts]
-    asked = sum(1 for m in body["messages"] if m["role"] == "assistant")
+    asked = sum(1 for m in body["messages"] if m["role"] == "assistant" and "Could you help me" in m["content"])
     if asked >= len(parts):
         return {"user_message": "Thanks, that is all I needed.", "is_task_complete": True}
     words = parts[asked].split()
