@@ -21,6 +21,7 @@ from ..llm.prompts import render
 from .policies import UserTurn
 from .state import DialogueState
 
+TOOL_RESULT_CHARS = 400
 META = re.compile(r"\b(dataset|assistant|task definition|simulat\w*|language model|as an ai)\b", re.I)
 
 
@@ -56,8 +57,9 @@ class LLMUser:
         """System + goal, then the conversation from the user's side: its words are 'assistant'.
 
         Built incrementally: earlier messages of the view never change (prefix-cache friendly)."""
-        if not self._view_cache:
-            self._view_cache = [{"role": "system", "content": render("user_simulator", goal=self._goal(state))}]
+        if not self._view_cache:  # the opening cue stays, so every later view extends this one
+            self._view_cache = [{"role": "system", "content": render("user_simulator", goal=self._goal(state))},
+                                {"role": "user", "content": "(The agent is waiting for you to start.)"}]
         view, pending = self._view_cache, self._pending
         for m in state.messages[self._seen:]:
             if m.role == "system":
@@ -69,10 +71,12 @@ class LLMUser:
                 view.append({"role": "assistant", "content": json.dumps({"user_message": m.content})})
             elif m.role == "assistant" and m.content:
                 pending.append(f"Agent: {m.content}")
-            elif m.role == "tool":
-                pending.append(f"Tool result ({m.name}): {m.content}")
+            elif m.role == "tool":  # the gist is enough to judge progress; keeps the view small
+                content = m.content or ""
+                pending.append(f"Tool result ({m.name}): {content[:TOOL_RESULT_CHARS]}"
+                               + (" ..." if len(content) > TOOL_RESULT_CHARS else ""))
         self._seen = len(state.messages)
-        return view + [{"role": "user", "content": "\n".join(pending) if pending else "(The agent is waiting for you.)"}]
+        return view + [{"role": "user", "content": "\n".join(pending)}] if pending else list(view)
 
     async def next_turn(self, state: DialogueState, rng: random.Random) -> UserTurn:
         goal = self._goal(state)
