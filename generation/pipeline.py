@@ -116,8 +116,10 @@ class GenerationPipeline:
             asyncio.run(self._loop(done, 0, 1))
         else:
             self._fork_workers(done)
+        phases = [json.loads((self.work / f"phase.{k}.json").read_text()) for k in range(config.workers)]
         timing = {"setup_s": round(loop_wall - start, 3), "dialogues_s": round(time.perf_counter() - loop_wall, 3),
-                  "dialogues_cpu_s": round(_cpu_seconds() - cpu, 3), "workers": config.workers}
+                  "dialogues_cpu_s": round(_cpu_seconds() - cpu, 3), "workers": config.workers,
+                  "simulation_s": round(max(p["end"] for p in phases) - min(p["start"] for p in phases), 3)}
         return self._write(self._checkpoint(), time.perf_counter() - start, timing)
 
     def _check_prior_databases(self) -> None:
@@ -164,6 +166,7 @@ class GenerationPipeline:
 
         llm = LLMPool(config.llm.endpoints, self.work / "llm_cache.sqlite" if config.llm.cache else None) \
             if config.uses_llm else None
+        began = time.time()
         factory = DialogueFactory(config, llm, toolset)
         limit = asyncio.Semaphore(config.llm.concurrent_dialogues // shards or 1 if llm else 1)
         name = "dialogues.jsonl" if shards == 1 else f"dialogues.{shard}.jsonl"
@@ -187,9 +190,12 @@ class GenerationPipeline:
                         limit.release()
 
                 pending: set[asyncio.Task] = set()
-                for index in mine:
-                    if index in done:
-                        continue
+                # Spread the first wave over a short ramp: dialogues started in lockstep send their
+                # requests in bursts and wait on each other's processing for the rest of the run.
+                ramp = config.llm.ramp_up_s / max(1, config.llm.concurrent_dialogues // shards) if llm else 0.0
+                for started, index in enumerate(i for i in mine if i not in done):
+                    if ramp and started < config.llm.concurrent_dialogues // shards:
+                        await asyncio.sleep(ramp)
                     await limit.acquire()
                     pending.add(asyncio.create_task(one(index)))
                     pending = {t for t in pending if not t.done() or t.result()}
@@ -197,6 +203,8 @@ class GenerationPipeline:
         finally:
             if llm is not None:
                 await llm.close()
+            # when this process simulated dialogues (environments built): benchmarks time this phase
+            (self.work / f"phase.{shard}.json").write_text(json.dumps({"start": began, "end": time.time()}))
 
     def _write(self, done: dict[int, dict[str, Any]], seconds: float, timing: dict[str, float]) -> dict[str, Any]:
         from datasets import DatasetDict

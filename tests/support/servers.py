@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,17 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+LAST_SERVER_CPU = [0.0]  # CPU-seconds the last server used (Linux), for benchmarks to report
+
+
+def _cpu_of(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 @contextlib.contextmanager
@@ -21,6 +33,7 @@ def scripted_server(*args: str):
         if not line.startswith("PORT "):
             raise RuntimeError(f"scripted server did not start: {line}{proc.stderr.read()}")
         yield f"http://127.0.0.1:{int(line.split()[1])}/v1"
+        LAST_SERVER_CPU[0] = _cpu_of(proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
