@@ -260,7 +260,12 @@ def main() -> None:
     parser.add_argument("--timeout-s", type=float, default=3.0, help="how long a 'timeout' fault stalls")
     args = parser.parse_args()
     try:
-        asyncio.run(serve(args.port, Script(args.latency_ms, args.malformed, args.seed, args.log, args.timeout_s)))
+        try:
+            import uvloop
+            runner = uvloop.run
+        except ImportError:
+            runner = asyncio.run
+        runner(serve(args.port, Script(args.latency_ms, args.malformed, args.seed, args.log, args.timeout_s)))
     except KeyboardInterrupt:
         sys.exit(0)
 
