@@ -67,6 +67,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=256)
     parser.add_argument("--latency-ms", type=float, default=200)
     parser.add_argument("--workers", type=int, default=2, help="generation processes for the latency run")
+    parser.add_argument("--server-processes", type=int, default=1,
+                        help="scripted server processes sharing the port (a real server is not on this machine)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp, scripted_server() as url:
@@ -81,20 +83,24 @@ def main() -> None:
     print(f"  whole command incl. start-up ({t['setup_s']:.2f} s) and dataset writing: {cpu:.2f} CPU-s, "
           f"{wall:.2f} s wall -> {n_turns / cpu:.0f} turns per CPU-second")
 
-    with tempfile.TemporaryDirectory() as tmp, scripted_server("--latency-ms", str(args.latency_ms)) as url:
+    with tempfile.TemporaryDirectory() as tmp, scripted_server("--latency-ms", str(args.latency_ms),
+                                                               processes=args.server_processes) as url:
         stats, wall, cpu, requests = run(url, args.dialogues, args.concurrency, Path(tmp), args.workers)
     latency = args.latency_ms / 1000
     ideal = ideal_makespan(requests, args.concurrency, latency)
     total = sum(requests)
     n_turns = stats["turns_total"]
     print(f"[{args.latency_ms:.0f} ms server latency, {args.concurrency} concurrent dialogues, "
-          f"{args.workers} worker process{'es' if args.workers > 1 else ''}] "
+          f"{args.workers} worker process{'es' if args.workers > 1 else ''}, "
+          f"{args.server_processes} server process{'es' if args.server_processes > 1 else ''}] "
           f"{args.dialogues} dialogues, {total} requests, {n_turns} turns")
     loop = stats["timing"]["simulation_s"]  # from the first dialogue started to the last finished
     server_cpu = LAST_SERVER_CPU[0]
     print(f"  dialogue loop: {total / loop:.0f} requests/s ({n_turns / loop:.0f} turns/s) in {loop:.2f} s; "
           f"latency-bound ideal {total / ideal:.0f} requests/s ({n_turns / ideal:.0f} turns/s) in {ideal:.2f} s "
           f"-> {ideal / loop:.1%} of ideal (target >= 95%)")
+    lat = {r: u["mean_latency_s"] for r, u in stats["llm"]["roles"].items()}
+    print(f"  mean request latency seen by our client (s): {lat}")
     print(f"  our processes used {stats['timing']['dialogues_cpu_s']:.2f} CPU-s in the loop "
           f"({stats['timing']['dialogues_cpu_s'] / loop:.2f} cores), the scripted server {server_cpu:.2f} CPU-s; whole command incl. start-up and dataset "
           f"writing: {wall:.2f} s")

@@ -244,7 +244,7 @@ async def serve(port: int, script: Script) -> None:
     app.router.add_get("/health", lambda _: web.json_response({"status": "ok"}))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", port)
+    site = web.TCPSite(runner, "127.0.0.1", port, reuse_port=True)  # several processes may share a port
     await site.start()
     print(f"PORT {site._server.sockets[0].getsockname()[1]}", flush=True)
     await asyncio.Event().wait()
