@@ -9,6 +9,10 @@ ensure_venv() {
   local stamp=".venv/.installed-${extra:-core}"
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/pip install --quiet --disable-pip-version-check -e "$spec"
+    if [ "$extra" = "dev" ]; then
+      # BFCL's function docs for the seed-tool loader; its own pins would downgrade numpy and pandas
+      .venv/bin/pip install --quiet --disable-pip-version-check --no-deps bfcl-eval==2026.3.23
+    fi
     touch "$stamp"
   fi
 }

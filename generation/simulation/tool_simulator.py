@@ -18,7 +18,7 @@ from ..llm.accounting import Accounting
 from ..llm.client import LLMClient, LLMUnavailable
 from ..llm.jsonreply import parse_json
 from ..llm.prompts import render
-from ..tools.runtime import ToolOutput, dumps, error_output
+from ..tools.runtime import ToolOutput, checked_arguments, dumps, error_output
 from ..tools.spec import error_schema
 
 _ERRORS = Draft202012Validator(error_schema())
@@ -51,16 +51,9 @@ class SimulatedToolEnvironment:
     async def call(self, name: str, arguments: str) -> ToolOutput:
         if name not in self.specs:
             return error_output("unknown_tool", f"No tool named {name!r}.")
-        try:
-            args = json.loads(arguments) if arguments.strip() else {}
-        except json.JSONDecodeError as exc:
-            return error_output("invalid_arguments", f"Arguments are not valid JSON: {exc.msg}.")
-        if not isinstance(args, dict):
-            return error_output("invalid_arguments", "Arguments must be a JSON object.")
-        problem = next(iter(self._params[name].iter_errors(args)), None)
-        if problem is not None:
-            where = ".".join(str(p) for p in problem.absolute_path) or "arguments"
-            return error_output("invalid_arguments", f"{where}: {problem.message}")
+        args = checked_arguments(self._params[name], arguments)
+        if isinstance(args, ToolOutput):
+            return args
         request = {"role": "user", "content": json.dumps({
             "tool": name, "description": self.specs[name].get("description", ""), "arguments": args,
             "returns": self.returns.get(name, {}), "user_request": self.latest_user()}, ensure_ascii=False)}

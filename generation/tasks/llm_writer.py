@@ -17,7 +17,6 @@ from ..environments.schema import quote
 from ..llm.accounting import Accounting
 from ..llm.client import LLMClient, LLMUnavailable
 from ..llm.jsonreply import parse_json
-from ..llm.prompts import render
 from ..records import ExpectedCall, PlannedCall, Rubric, Subtask, Task
 from ..tools.runtime import Toolbox
 
@@ -91,8 +90,13 @@ def _resolve(value: Any, outputs: list[Any]) -> tuple[Any, str | None]:
         out = out[int(row or 0)] if len(out) > int(row or 0) else None
     if not isinstance(out, dict) or field not in out:
         raise Infeasible(f"call {call} output has no field {field}")
-    ref = f"{call}[{row}].{field}" if row is not None else f"{call}.{field}"
-    return out[field], ref
+    return out[field], _ref(m)
+
+
+def _ref(match: re.Match) -> str:
+    """A binding as the records write it: ``<call>.<field>`` or ``<call>[<row>].<field>``."""
+    call, row, field = match.groups()
+    return f"{call}[{row}].{field}" if row is not None else f"{call}.{field}"
 
 
 def to_task(raw: dict[str, Any], task_id: str, toolbox: Toolbox | None, copy: DatabaseCopy | None,
@@ -112,7 +116,7 @@ def to_task(raw: dict[str, Any], task_id: str, toolbox: Toolbox | None, copy: Da
             if toolbox is None:
                 concrete[key] = value
                 if isinstance(value, str) and (m := _PLACEHOLDER.match(value.strip())):
-                    bindings[key] = value.strip()[7:-2]
+                    bindings[key] = _ref(m)
                 continue
             concrete[key], ref = _resolve(value, outputs)
             if ref:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from typing import Any, Callable
 
 from ..llm.accounting import Accounting
 from ..llm.client import LLMClient, LLMUnavailable
+from ..llm.jsonreply import parse_json as _parse_json
 
 ROLE = "tool_designer"
 RETRY_SEED_OFFSET = 7919  # any fixed offset: a retry must not hit the same cached response
@@ -21,24 +21,11 @@ class Malformed(ValueError):
 
 
 def parse_json(text: str | None) -> Any:
-    """The first JSON value in ``text``: fences stripped, prose before or after ignored."""
-    if not text or not text.strip():
-        raise Malformed("empty reply")
-    candidates = [m.group(1) for m in _FENCE.finditer(text)] + [text]
-    decoder = json.JSONDecoder()
-    for candidate in candidates:
-        candidate = candidate.strip()
-        try:
-            return json.loads(candidate)
-        except json.JSONDecodeError:
-            pass
-        for i, ch in enumerate(candidate):
-            if ch in "[{":
-                try:
-                    return decoder.raw_decode(candidate, i)[0]
-                except json.JSONDecodeError:
-                    continue
-    raise Malformed("no JSON value in reply")
+    """The first JSON value in ``text`` (see ``llm.jsonreply``), as ``Malformed`` when there is none."""
+    try:
+        return _parse_json(text)
+    except ValueError as exc:
+        raise Malformed(str(exc)) from None
 
 
 def as_list(value: Any, *keys: str) -> list[Any]:

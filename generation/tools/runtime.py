@@ -40,6 +40,22 @@ def _ok(value: Any) -> ToolOutput:
     return ToolOutput(dumps(value), value, True)
 
 
+def checked_arguments(validator: Draft202012Validator, arguments: str | dict[str, Any]) -> dict[str, Any] | ToolOutput:
+    """The arguments as an object that satisfies the tool's parameter schema, or the tool error."""
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments) if arguments.strip() else {}
+        except json.JSONDecodeError as exc:
+            return error_output("invalid_arguments", f"Arguments are not valid JSON: {exc.msg}.")
+    if not isinstance(arguments, dict):
+        return error_output("invalid_arguments", "Arguments must be a JSON object.")
+    problem = next(iter(validator.iter_errors(arguments)), None)
+    if problem is not None:
+        where = ".".join(str(p) for p in problem.absolute_path) or "arguments"
+        return error_output("invalid_arguments", f"{where}: {problem.message}")
+    return arguments
+
+
 class Toolbox:
     """The tools of one environment, callable by name on any copy of its database."""
 
@@ -52,17 +68,9 @@ class Toolbox:
         tool = self.tools.get(name)
         if tool is None:
             return error_output("unknown_tool", f"No tool named {name!r}.")
-        if isinstance(arguments, str):
-            try:
-                arguments = json.loads(arguments) if arguments.strip() else {}
-            except json.JSONDecodeError as exc:
-                return error_output("invalid_arguments", f"Arguments are not valid JSON: {exc.msg}.")
-        if not isinstance(arguments, dict):
-            return error_output("invalid_arguments", "Arguments must be a JSON object.")
-        problem = next(iter(self._validators[name].iter_errors(arguments)), None)
-        if problem is not None:
-            where = ".".join(str(p) for p in problem.absolute_path) or "arguments"
-            return error_output("invalid_arguments", f"{where}: {problem.message}")
+        arguments = checked_arguments(self._validators[name], arguments)
+        if isinstance(arguments, ToolOutput):
+            return arguments
         binds = {
             param: arguments.get(param, spec.get("default"))
             for param, spec in tool.parameters["properties"].items()
