@@ -12,16 +12,15 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from ..llm.accounting import Accounting
 from ..llm.client import LLMClient, LLMUnavailable
 from ..llm.jsonreply import parse_json
 from ..llm.prompts import render
 from ..tools.runtime import ToolOutput, checked_arguments, dumps, error_output
+from ..tools.schema_check import matches
 from ..tools.spec import error_schema
 
-_ERRORS = Draft202012Validator(error_schema())
+_ERRORS = error_schema()
 
 
 def reference_time(rng: random.Random) -> str:
@@ -41,7 +40,7 @@ class SimulatedToolEnvironment:
         self.scope = scope
         self.rng = rng
         self.latest_user = latest_user
-        self._params = {n: Draft202012Validator(f.get("parameters") or {"type": "object"}) for n, f in self.specs.items()}
+        self._params = {n: f.get("parameters") or {"type": "object"} for n, f in self.specs.items()}
         self._thread = [{"role": "system", "content": render("tool_simulator", reference_time=reference_time(rng))}]
 
     def spec(self, name: str) -> dict[str, Any]:
@@ -57,7 +56,7 @@ class SimulatedToolEnvironment:
         request = {"role": "user", "content": json.dumps({
             "tool": name, "description": self.specs[name].get("description", ""), "arguments": args,
             "returns": self.returns.get(name, {}), "user_request": self.latest_user()}, ensure_ascii=False)}
-        schema = Draft202012Validator(self.returns.get(name, {}))
+        schema = self.returns.get(name, {})
         for attempt in range(2):
             try:
                 result = await self.client.chat("tool_simulator", self._thread + [request], meter=self.meter,
@@ -68,9 +67,10 @@ class SimulatedToolEnvironment:
                 return error_output("simulation_error", f"tool backend unavailable: {exc}")
             except ValueError:
                 continue
-            if schema.is_valid(value) or _ERRORS.is_valid(value):
+            is_error = matches(_ERRORS, value)
+            if is_error or matches(schema, value):
                 content = dumps(value)
                 # append-only: later calls see this one, and the served prefix stays cached
                 self._thread += [request, {"role": "assistant", "content": content}]
-                return ToolOutput(content, value, not _ERRORS.is_valid(value))
+                return ToolOutput(content, value, not is_error)
         return error_output("simulation_error", "the simulated result did not match the return schema")

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from jsonschema import Draft202012Validator
 
 from ..environments.database import DatabaseCopy
 from ..environments.guards import QueryLimits, QueryTimeout
+from .schema_check import problem
 from .spec import SqlTool
 
 
@@ -40,7 +40,7 @@ def _ok(value: Any) -> ToolOutput:
     return ToolOutput(dumps(value), value, True)
 
 
-def checked_arguments(validator: Draft202012Validator, arguments: str | dict[str, Any]) -> dict[str, Any] | ToolOutput:
+def checked_arguments(schema: dict[str, Any], arguments: str | dict[str, Any]) -> dict[str, Any] | ToolOutput:
     """The arguments as an object that satisfies the tool's parameter schema, or the tool error."""
     if isinstance(arguments, str):
         try:
@@ -49,10 +49,9 @@ def checked_arguments(validator: Draft202012Validator, arguments: str | dict[str
             return error_output("invalid_arguments", f"Arguments are not valid JSON: {exc.msg}.")
     if not isinstance(arguments, dict):
         return error_output("invalid_arguments", "Arguments must be a JSON object.")
-    problem = next(iter(validator.iter_errors(arguments)), None)
-    if problem is not None:
-        where = ".".join(str(p) for p in problem.absolute_path) or "arguments"
-        return error_output("invalid_arguments", f"{where}: {problem.message}")
+    why = problem(schema, arguments)
+    if why is not None:
+        return error_output("invalid_arguments", why.replace("data ", "arguments ", 1))
     return arguments
 
 
@@ -62,13 +61,12 @@ class Toolbox:
     def __init__(self, tools: list[SqlTool], limits: QueryLimits) -> None:
         self.tools = {t.name: t for t in tools}
         self.limits = limits
-        self._validators = {t.name: Draft202012Validator(t.parameters) for t in tools}
 
     def call(self, copy: DatabaseCopy, name: str, arguments: str | dict[str, Any]) -> ToolOutput:
         tool = self.tools.get(name)
         if tool is None:
             return error_output("unknown_tool", f"No tool named {name!r}.")
-        arguments = checked_arguments(self._validators[name], arguments)
+        arguments = checked_arguments(tool.parameters, arguments)
         if isinstance(arguments, ToolOutput):
             return arguments
         binds = {

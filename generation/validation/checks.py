@@ -6,9 +6,8 @@ import json
 import re
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from ..records import Check, Message, Task
+from ..tools.schema_check import matches
 from ..tools.spec import error_schema, truncated_schema
 from ..values import facts, fmt
 
@@ -59,22 +58,20 @@ def check_required_calls(messages: list[Message], tasks: list[Task], match: str 
                  + (f"; missing {', '.join(missing[:5])}" if missing else ""))
 
 
-_ERRORS = Draft202012Validator(error_schema())
-_VALIDATORS: dict[int, tuple[dict, Draft202012Validator, Draft202012Validator]] = {}
+_ERRORS = error_schema()
+_TRUNCATED: dict[int, tuple[dict, dict]] = {}
 
 
-def _validators(schema: dict[str, Any]) -> tuple[Draft202012Validator, Draft202012Validator]:
-    """Validators for a return schema and its truncated form, built once per schema object."""
-    entry = _VALIDATORS.get(id(schema))
+def _truncated(schema: dict[str, Any]) -> dict[str, Any]:
+    entry = _TRUNCATED.get(id(schema))
     if entry is None or entry[0] is not schema:
-        entry = (schema, Draft202012Validator(schema), Draft202012Validator(truncated_schema(schema)))
-        _VALIDATORS[id(schema)] = entry
-    return entry[1], entry[2]
+        entry = (schema, truncated_schema(schema))
+        _TRUNCATED[id(schema)] = entry
+    return entry[1]
 
 
 def check_output_schemas(messages: list[Message], returns: dict[str, dict[str, Any]]) -> Check:
     calls = _call_index(messages)
-    errors = _ERRORS
     bad, n = [], 0
     for m in messages:
         if m.role != "tool":
@@ -88,11 +85,11 @@ def check_output_schemas(messages: list[Message], returns: dict[str, dict[str, A
             continue
         schema = returns.get(name)
         if schema is None:
-            ok = errors.is_valid(value)
+            ok = matches(_ERRORS, value)
         elif isinstance(value, dict) and value.get("truncated") is True:
-            ok = _validators(schema)[1].is_valid(value)
+            ok = matches(_truncated(schema), value)
         else:
-            ok = _validators(schema)[0].is_valid(value) or errors.is_valid(value)
+            ok = matches(schema, value) or matches(_ERRORS, value)
         if not ok:
             bad.append(name)
     return Check(name="output_schema", passed=not bad,
