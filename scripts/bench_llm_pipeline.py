@@ -38,7 +38,7 @@ def cpu_seconds() -> float:
 
 def run(url: str, dialogues: int, concurrency: int, work: Path, workers: int = 1) -> tuple[dict, float, float, list[int]]:
     cfg = llm_config("llm_user_oriented_sql", url, work / "cfg.yaml", num_dialogues=dialogues, workers=workers,
-                     llm={"concurrent_dialogues": concurrency, "cache": False},
+                     llm={"concurrent_dialogues": concurrency},  # response cache on, as by default
                      tasks={"policy": "rules"}, judge={"policy": "none"})
     config = load_config(cfg, {})
     config.llm.endpoints.default.max_concurrency = concurrency

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 
 def request_key(body: dict[str, Any]) -> str:
     """Same model, messages, tools and sampling -> same key (the server address is not part of it)."""
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 class ResponseCache:
@@ -25,11 +26,11 @@ class ResponseCache:
 
     def get(self, key: str) -> dict[str, Any] | None:
         row = self._conn.execute("SELECT body FROM responses WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return orjson.loads(row[0]) if row else None
 
     def put(self, key: str, response: dict[str, Any]) -> None:
         # Committed at once (autocommit): a kill right after never loses a paid-for response.
-        self._conn.execute("INSERT OR REPLACE INTO responses VALUES (?, ?)", (key, json.dumps(response)))
+        self._conn.execute("INSERT OR REPLACE INTO responses VALUES (?, ?)", (key, orjson.dumps(response).decode()))
 
     def close(self) -> None:
         self._conn.close()

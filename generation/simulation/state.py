@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from ..records import Message, PlannedCall, Subtask, Task
 
@@ -12,7 +13,7 @@ SubtaskRef = tuple[int, int]  # (task index, subtask index)
 
 
 def canonical(arguments: dict[str, Any]) -> str:
-    return json.dumps(arguments, sort_keys=True, ensure_ascii=False)
+    return orjson.dumps(arguments, option=orjson.OPT_SORT_KEYS).decode()
 
 
 @dataclass

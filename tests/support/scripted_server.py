@@ -215,7 +215,7 @@ class Script:
         status = 500 if kind == "http_500" else 200
         key = ""
         if self.log:
-            key = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+            key = hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()  # = the client's
             self.log.write(json.dumps({"role": role_of(body), "key": key, "status": status, "fault": kind}) + "\n")
             self.log.flush()
         if self.latency:
