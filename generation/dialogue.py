@@ -172,11 +172,6 @@ class DialogueFactory:
             outcome.events["dialogue_without_feasible_task"] += 1
             outcome.usage = meter.summary()
             return outcome
-        if world is not None and self._rerun_gold(world, prior, tasks) != gold_hash:
-            outcome.events["gold_plan_not_reproducible"] += 1
-            outcome.events["task_synthesis_failed"] += len(tasks)
-            outcome.usage = meter.summary()
-            return outcome
         if world is not None:
             tool_names = offered_tools(world, tasks, config.max_tools_per_dialogue, rng)
             if prior is not None and prior.record is not None:  # earlier calls must stay re-executable
@@ -203,18 +198,6 @@ class DialogueFactory:
             outcome.records.append(record)
         outcome.usage = meter.summary()
         return outcome
-
-    def _rerun_gold(self, world: SqlWorld, prior: Prior | None, tasks: list[Task]) -> str | None:
-        """Feasibility: the gold plans, run again on a fresh copy, reach the same state without errors."""
-        copy = _fresh(world, prior)
-        try:
-            for task in tasks:
-                for call in task.gold_plan:
-                    if not world.toolbox.call(copy, call.tool, call.arguments).ok:
-                        return None
-            return copy.state_hash()
-        finally:
-            copy.close()
 
     async def _simulate(self, world, mode, index, prefix, all_tasks, first_task, history, system, specs,
                         tool_names, environment, returns, gold_hash, prior, meter) -> DialogueRecord:

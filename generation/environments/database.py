@@ -62,19 +62,22 @@ class SqlDatabase:
             source.close()
         self.base_digests = table_digests(self._template)
         self.base_hash = combine(self.base_digests)
+        self.source_cache: dict[Any, Any] = {}  # query results on the source state, shared by clean copies
 
     def copy(self) -> "DatabaseCopy":
         conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         self._template.backup(conn)
-        return DatabaseCopy(conn, self.base_digests)
+        return DatabaseCopy(conn, self.base_digests, self.source_cache)
 
 
 class DatabaseCopy:
     """A dialogue's own database: state persists across its calls and is shared with no one."""
 
-    def __init__(self, conn: sqlite3.Connection, base_digests: dict[str, str]) -> None:
+    def __init__(self, conn: sqlite3.Connection, base_digests: dict[str, str],
+                 source_cache: dict[Any, Any] | None = None) -> None:
         self.conn = conn
         self._base = base_digests
+        self._source_cache = source_cache if source_cache is not None else {}
         self._guard = StatementGuard()
         self._guard.install(conn)
 
@@ -95,6 +98,14 @@ class DatabaseCopy:
         finally:
             self._guard.disarm()
         return QueryResult([dict(zip(names, r)) for r in fetched[: limits.row_cap]], truncated)
+
+    def cached(self, table: str, key: Any, compute):
+        """``compute()`` for a read of ``table``, remembered across copies while ``table`` is unwritten."""
+        if table in self._guard.dirty_tables:
+            return compute()
+        if (table, key) not in self._source_cache:
+            self._source_cache[(table, key)] = compute()
+        return self._source_cache[(table, key)]
 
     def state_hash(self) -> str:
         digests = dict(self._base)

@@ -11,11 +11,16 @@ from .spec import Param, SqlTool
 
 
 def column_values(copy: DatabaseCopy, table: str, column: str) -> list[Any]:
-    rows = copy.conn.execute(
-        f"SELECT DISTINCT {quote(column)} FROM {quote(table)} WHERE {quote(column)} IS NOT NULL "
-        f"ORDER BY {quote(column)} LIMIT 500"
-    )
-    return [r[0] for r in rows]
+    """Distinct non-null values (at most 500, ordered); cached while the table is unwritten."""
+
+    def query() -> list[Any]:
+        rows = copy.conn.execute(
+            f"SELECT DISTINCT {quote(column)} FROM {quote(table)} WHERE {quote(column)} IS NOT NULL "
+            f"ORDER BY {quote(column)} LIMIT 500"
+        )
+        return [r[0] for r in rows]
+
+    return list(copy.cached(table, ("values", column), query))
 
 
 def fresh_key(copy: DatabaseCopy, table: str, column: str, kind: str) -> Any:
