@@ -90,3 +90,25 @@ def test_bad_input_is_a_one_line_error(demo_run, tiny_model, tmp_path, problem):
     expected = {"unknown_key": "colour", "missing_model": "no-such-model", "no_messages": "messages",
                 "bad_arguments": "not JSON"}[problem]
     assert expected in lines[0]
+
+
+def test_lora_path_saves_an_adapter(demo_run, tiny_model, tmp_path):
+    out = tmp_path / "lora"
+    proc = run_training("--model_name_or_path", str(tiny_model), "--datasets", str(demo_run / "dataset"),
+                        "--output_dir", str(out), "--dataset_max_samples", "12", "--max_steps", "3",
+                        "--eval_strategy", "no", "--load_best_model_at_end", "false", "--save_strategy", "no",
+                        "--use_peft", "--lora_r", "8", "--lora_alpha", "16", "--lora_target_modules", "all-linear")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (out / "adapter_config.json").is_file() and (out / "adapter_model.safetensors").is_file()
+
+
+def test_accelerate_launch_path(demo_run, tiny_model, tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(ROOT / "configs/accelerate/cpu.yaml"), "-m", "training",
+         "--config", str(ROOT / "configs/training/cpu_tiny.yaml"), "--model_name_or_path", str(tiny_model),
+         "--datasets", str(demo_run / "dataset"), "--output_dir", str(tmp_path / "acc"),
+         "--dataset_max_samples", "8", "--max_steps", "2", "--eval_strategy", "no",
+         "--load_best_model_at_end", "false", "--save_strategy", "no"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (tmp_path / "acc" / "model.safetensors").is_file()
