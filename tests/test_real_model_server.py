@@ -16,7 +16,7 @@ import pytest
 from generation.records import DialogueRecord
 from tests.conftest import read_jsonl, run_cli
 from tests.support.servers import llm_config
-from tests.support.tiny_qwen3 import build_tiny_qwen3
+from training.tiny import build_tiny_qwen3
 
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")

@@ -3,7 +3,7 @@
 import pytest
 from datasets import load_from_disk
 
-from tests.support.tiny_qwen3 import build_tiny_qwen3
+from training.tiny import build_tiny_qwen3
 
 
 def test_train_split_runs_two_sft_steps(demo_run, tmp_path):

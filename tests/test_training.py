@@ -8,7 +8,7 @@ import pytest
 from datasets import Dataset, load_from_disk
 
 from tests.conftest import ROOT
-from tests.support.tiny_qwen3 import build_tiny_qwen3
+from training.tiny import build_tiny_qwen3
 
 pytest.importorskip("trl")
 

@@ -32,6 +32,9 @@ class DataArguments:
     validated_only: bool = field(default=True, metadata={"help": "keep only records that passed validation"})
     validation_fraction: float = field(default=0.1, metadata={"help": "share of databases held out"})
     mix_seed: int = field(default=0, metadata={"help": "seed for downsampling and mixing"})
+    reasoning: str = field(default="keep", metadata={
+        "help": "assistant reasoning_content: keep (the chat template renders it, e.g. <think> for Qwen3) or drop"})
+    wandb_project: str | None = field(default=None, metadata={"help": "W&B project (run name: run_name)"})
 
 
 def _load(source: str):
@@ -100,8 +103,11 @@ def build_splits(args: DataArguments):
         raise DataError("no records left to train on (all filtered out?)")
     dbs = sorted({_db(r) for r in rows}, key=lambda d: hashlib.sha1(d.encode()).hexdigest())
     held = set(dbs[: int(round(args.validation_fraction * len(dbs)))]) if len(dbs) > 1 else set()
+    if args.reasoning not in ("keep", "drop"):
+        raise DataError(f"reasoning must be keep or drop, not {args.reasoning!r}")
+    dropped = {"reasoning_content"} if args.reasoning == "drop" else set()
     columns = lambda part: Dataset.from_list(  # noqa: E731
-        [{"messages": [{k: v for k, v in m.items() if v is not None} for m in r["messages"]],
+        [{"messages": [{k: v for k, v in m.items() if v is not None and k not in dropped} for m in r["messages"]],
           # one JSON string per row (TRL parses it): Arrow would merge the specs' keys across rows
           "tools": json.dumps([json.loads(t) if isinstance(t, str) else t for t in r.get("tools") or []])}
          for r in part])

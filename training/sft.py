@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .data import DataArguments, DataError, build_splits
@@ -18,6 +19,8 @@ def train(data_args: DataArguments, training_args, model_args) -> str:
     from transformers import AutoTokenizer
     from trl import SFTTrainer, get_peft_config
 
+    if data_args.wandb_project:
+        os.environ.setdefault("WANDB_PROJECT", data_args.wandb_project)
     if not model_args.model_name_or_path:
         raise DataError("no model given (model_name_or_path)")
     check_model_path(model_args.model_name_or_path)

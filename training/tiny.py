@@ -1,4 +1,7 @@
-"""A tiny random Qwen3 with a freshly trained tokenizer and Qwen3's own chat template, offline."""
+"""A tiny random Qwen3 (config + tokenizer trained with `tokenizers` + Qwen3's chat template), offline.
+
+For tests and CPU smoke runs: no download, seconds to build.
+"""
 
 from __future__ import annotations
 
