@@ -7,7 +7,8 @@
 
 transformers loads the GGUF (dequantized to fp32) but will not save a GGUF-loaded model, so the
 weights are copied into a clean model built from the same config and saved as safetensors first.
-SmolLM2's chat template has no generation markers, so the loss covers every token here.
+SmolLM2's own template has no generation markers: the project's ChatML-with-tools training template
+(training/templates/chatml_tools_training.jinja) is used, so the loss covers assistant tokens only.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def main() -> None:
                     "--model_name_or_path", str(model), "--datasets", args.dataset,
                     "--output_dir", str(args.work / "lora"), "--max_steps", str(args.steps),
                     "--use_peft", "--lora_r", "8", "--lora_alpha", "16", "--lora_target_modules", "all-linear",
-                    "--assistant_only_loss", "false", "--dataset_max_samples", "16", "--max_length", "2048",
+                    "--chat_template_path", str(ROOT / "training/templates/chatml_tools_training.jinja"),
+                    "--dataset_max_samples", "16", "--max_length", "2048",
                     "--per_device_train_batch_size", "1", "--learning_rate", "2e-4", "--logging_steps", "1",
                     "--validation_fraction", "0", "--eval_strategy", "no", "--load_best_model_at_end", "false",
                     "--save_strategy", "no"], cwd=ROOT, check=True)

@@ -42,16 +42,19 @@ def test_tiny_qwen3_learns_and_checkpoints_reload(demo_run, tiny_model, tmp_path
     AutoModelForCausalLM.from_pretrained(out)
 
 
-def test_assistant_only_loss_masks_system_user_and_tool_tokens(demo_run, tiny_model):
+@pytest.mark.parametrize("template", ["qwen3 (TRL training template)", "ours (ChatML with tools)"])
+def test_assistant_only_loss_masks_system_user_and_tool_tokens(demo_run, tiny_model, template):
     from transformers import AutoTokenizer
     from trl.chat_template_utils import get_training_chat_template
 
     tokenizer = AutoTokenizer.from_pretrained(tiny_model)
+    chat_template = (get_training_chat_template(tokenizer) if template.startswith("qwen3")
+                     else (ROOT / "training/templates/chatml_tools_training.jinja").read_text())
     row = load_from_disk(str(demo_run / "dataset"))["train"][0]
     messages = [{k: v for k, v in m.items() if v is not None} for m in row["messages"]]
     out = tokenizer.apply_chat_template(messages, tools=row["tools"], tokenize=True, return_dict=True,
                                         return_assistant_tokens_mask=True,
-                                        chat_template=get_training_chat_template(tokenizer))
+                                        chat_template=chat_template)
     ids, mask = out["input_ids"], out["assistant_masks"]
     trained = tokenizer.decode([t for t, m in zip(ids, mask) if m])
     masked = tokenizer.decode([t for t, m in zip(ids, mask) if not m])
@@ -112,3 +115,20 @@ def test_accelerate_launch_path(demo_run, tiny_model, tmp_path):
         cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert (tmp_path / "acc" / "model.safetensors").is_file()
+
+
+def test_wandb_logging_offline(demo_run, tiny_model, tmp_path):
+    pytest.importorskip("wandb")
+    import os
+
+    env = {**os.environ, "WANDB_MODE": "offline", "WANDB_DIR": str(tmp_path), "WANDB_SILENT": "true"}
+    proc = subprocess.run([sys.executable, "-m", "training", "--config", str(ROOT / "configs/training/cpu_tiny.yaml"),
+                           "--model_name_or_path", str(tiny_model), "--datasets", str(demo_run / "dataset"),
+                           "--output_dir", str(tmp_path / "o"), "--dataset_max_samples", "8", "--max_steps", "2",
+                           "--eval_strategy", "no", "--load_best_model_at_end", "false", "--save_strategy", "no",
+                           "--report_to", "wandb", "--wandb_project", "tooldial-test", "--run_name", "tiny-run",
+                           "--logging_steps", "1"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    runs = list((tmp_path / "wandb").glob("offline-run-*"))
+    assert runs and any(runs[0].rglob("*.wandb"))
