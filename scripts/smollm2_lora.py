@@ -53,7 +53,7 @@ def main() -> None:
                     "--output_dir", str(args.work / "lora"), "--max_steps", str(args.steps),
                     "--use_peft", "--lora_r", "8", "--lora_alpha", "16", "--lora_target_modules", "all-linear",
                     "--chat_template_path", str(ROOT / "training/templates/chatml_tools_training.jinja"),
-                    "--dataset_max_samples", "16", "--max_length", "2048",
+                    "--dataset_max_samples", "16", "--max_length", "8192",
                     "--per_device_train_batch_size", "1", "--learning_rate", "2e-4", "--logging_steps", "1",
                     "--validation_fraction", "0", "--eval_strategy", "no", "--load_best_model_at_end", "false",
                     "--save_strategy", "no"], cwd=ROOT, check=True)
