@@ -72,7 +72,10 @@ def rate(model: Path, model_name: str, prompts: list[dict]) -> float:
             body = json.dumps({"model": model_name, "messages": p["messages"], "tools": p["tools"],
                                "max_tokens": 96, "temperature": 0.0}).encode()
             request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
-            reply = json.loads(urllib.request.urlopen(request, timeout=300).read())
+            try:
+                reply = json.loads(urllib.request.urlopen(request, timeout=300).read())
+            except urllib.error.HTTPError:
+                continue  # the server could not even parse the output: not a well-formed call
             good += well_formed(reply["choices"][0]["message"], p["tools"])
         return good / len(prompts)
     finally:
@@ -83,13 +86,17 @@ def rate(model: Path, model_name: str, prompts: list[dict]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work", type=Path, default=ROOT / "out" / "e2e")
-    parser.add_argument("--steps", type=int, default=150)
+    parser.add_argument("--steps", type=int, default=400)
+    parser.add_argument("--tools", type=int, default=6, help="tools offered per dialogue (shorter prompts)")
+    parser.add_argument("--lr", type=float, default=1e-2)
     parser.add_argument("--prompts", type=int, default=40)
     args = parser.parse_args()
     work = args.work
     data = work / "gen"
     if not (data / "dataset").exists():
-        subprocess.run([sys.executable, "-m", "generation", "--output", str(data), "--num-dialogues", "400"],
+        data.mkdir(parents=True, exist_ok=True)
+        (work / "gen.yaml").write_text(f"num_dialogues: 400\nmax_tools_per_dialogue: {args.tools}\n")
+        subprocess.run([sys.executable, "-m", "generation", "--config", str(work / "gen.yaml"), "--output", str(data)],
                        cwd=ROOT, check=True)
     rows = [json.loads(line) for line in (data / "train.jsonl").read_text().splitlines()]
     held_out = "shop"  # the validation split below holds out this database; prompts come from it
@@ -100,8 +107,9 @@ def main() -> None:
             prompts.append({"messages": [{k: v for k, v in m.items() if v is not None}
                                          for m in r["messages"][: first_user + 1]], "tools": r["tools"]})
     model = work / "tiny-qwen3"
-    corpus = [json.dumps(r["tools"]) + json.dumps(r["messages"]) for r in rows[:120]]
-    build_tiny_qwen3(model, corpus, vocab_size=4096)
+    if not (model / "config.json").exists():
+        corpus = [json.dumps(r["tools"]) + json.dumps(r["messages"]) for r in rows[:120]]
+        build_tiny_qwen3(model, corpus, vocab_size=4096)
     before = rate(model, str(model), prompts)
     trained = work / "tiny-qwen3-sft"
     train_rows = work / "train_only"
@@ -109,10 +117,11 @@ def main() -> None:
 
     split = load_from_disk(str(data / "dataset"))["train"]
     split.filter(lambda r: r["environment"]["db_id"] != held_out).save_to_disk(str(train_rows))
-    subprocess.run([sys.executable, "-m", "training", "--config", str(ROOT / "configs/training/cpu_tiny.yaml"),
+    if not (trained / "config.json").exists():
+        subprocess.run([sys.executable, "-m", "training", "--config", str(ROOT / "configs/training/cpu_tiny.yaml"),
                     "--model_name_or_path", str(model), "--datasets", str(train_rows), "--output_dir", str(trained),
                     "--max_steps", str(args.steps), "--validation_fraction", "0", "--eval_strategy", "no",
-                    "--load_best_model_at_end", "false", "--save_strategy", "no", "--learning_rate", "3e-3"],
+                    "--load_best_model_at_end", "false", "--save_strategy", "no", "--learning_rate", str(args.lr)],
                    cwd=ROOT, check=True)
     after = rate(trained, str(trained), prompts)
     print(f"well-formed tool calls on {len(prompts)} prompts from the held-out '{held_out}' database "
