@@ -89,6 +89,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--tools", type=int, default=6, help="tools offered per dialogue (shorter prompts)")
     parser.add_argument("--lr", type=float, default=1e-2)
+    parser.add_argument("--hidden", type=int, default=64, help="tiny model width")
+    parser.add_argument("--layers", type=int, default=2, help="tiny model depth")
     parser.add_argument("--prompts", type=int, default=40)
     args = parser.parse_args()
     work = args.work
@@ -109,7 +111,7 @@ def main() -> None:
     model = work / "tiny-qwen3"
     if not (model / "config.json").exists():
         corpus = [json.dumps(r["tools"]) + json.dumps(r["messages"]) for r in rows[:120]]
-        build_tiny_qwen3(model, corpus, vocab_size=4096)
+        build_tiny_qwen3(model, corpus, vocab_size=4096, hidden_size=args.hidden, layers=args.layers)
     before = rate(model, str(model), prompts)
     trained = work / "tiny-qwen3-sft"
     train_rows = work / "train_only"

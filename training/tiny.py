@@ -17,7 +17,8 @@ def qwen3_chat_template() -> str:
     return (Path(trl.__file__).parent / "chat_templates" / "qwen3.jinja").read_text()
 
 
-def build_tiny_qwen3(directory: Path, corpus: list[str], vocab_size: int = 1024) -> Path:
+def build_tiny_qwen3(directory: Path, corpus: list[str], vocab_size: int = 1024, hidden_size: int = 64,
+                     layers: int = 2) -> Path:
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast, Qwen3Config, Qwen3ForCausalLM
 
@@ -30,7 +31,7 @@ def build_tiny_qwen3(directory: Path, corpus: list[str], vocab_size: int = 1024)
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|endoftext|>")
     tokenizer.chat_template = qwen3_chat_template()
     config = Qwen3Config(
-        vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+        vocab_size=len(tokenizer), hidden_size=hidden_size, intermediate_size=2 * hidden_size, num_hidden_layers=layers,
         num_attention_heads=4, num_key_value_heads=2, head_dim=16, tie_word_embeddings=True,
         max_position_embeddings=16384, eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
     )
