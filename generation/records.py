@@ -37,10 +37,6 @@ class ToolCall(_Model):
     type: Literal["function"] = "function"
     function: FunctionCall
 
-    @property
-    def parsed_arguments(self) -> Any:
-        return json.loads(self.function.arguments)
-
 
 class Message(_Model):
     role: Role
@@ -130,10 +126,6 @@ class Validation(_Model):
     checks: list[Check]
     final_db_hash: str
     gold_db_hash: str
-
-    @property
-    def failure_reasons(self) -> list[str]:
-        return [c.name for c in self.checks if not c.passed]
 
 
 class Stats(_Model):

@@ -52,7 +52,6 @@ class LLMAgent:
                                           reasoning_content=message.get("reasoning_content") or None))
             if not calls:
                 return
-            state.steps += 1
             for call in calls:
                 out = await env.call(call.function.name, call.function.arguments)
                 state.calls.append(MadeCall(call.function.name, _args(call.function.arguments), out.ok, out.value))

@@ -46,7 +46,6 @@ class OracleAgent:
             queue = [q for q in queue if all(q is not r for r in ready)]
             lines += await self._step(state, env, [c for _, _, c in ready], len(state.messages))
             steps += 1
-        state.steps += steps
         if approval:
             state.confirmations.update((t, j) for t, j, _ in approval)
             state.awaiting_approval = True

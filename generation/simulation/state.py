@@ -44,7 +44,6 @@ class DialogueState:
     write_tools: frozenset[str] = frozenset()
     failure: str | None = None  # why the dialogue cannot go on (a policy gave up or an endpoint died)
     user_turns: int = 0
-    steps: int = 0
     completed: bool = False
 
     def subtask(self, ref: SubtaskRef) -> Subtask:
