@@ -35,7 +35,7 @@ class SqlWorld:
         return Environment(
             db_id=self.db.db_id,
             source_sha256=self.db.fingerprint,
-            tools=[self.toolbox.tools[n].environment_entry() for n in tool_names],
+            tools=[self.toolbox.tools[n].environment_entry for n in tool_names],
         )
 
     def system_prompt(self) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 
 @dataclass
@@ -48,8 +49,7 @@ class Accounting:
     """Usage per role; ``scope`` (a dialogue) keeps the previous prompt of each role for prefix reuse."""
 
     roles: dict[str, RoleUsage] = field(default_factory=lambda: defaultdict(RoleUsage))
-    _last_prompt: dict[tuple[str, str], tuple[Any, list[Any]]] = field(default_factory=dict)
-    _tool_sizes: dict[int, int] = field(default_factory=dict)
+    _last_prompt: dict[tuple[str, str], tuple[Any, list[Any], int]] = field(default_factory=dict)
 
     def record(self, role: str, scope: str | None, body: dict[str, Any], usage: dict[str, Any] | None,
                latency: float, cached: bool) -> None:
@@ -65,11 +65,12 @@ class Accounting:
         # Measured on whole messages (tools first, as they are sent): cheap, and a prefix cache
         # reuses whole leading messages anyway.
         tools, messages = body.get("tools"), body.get("messages") or []
-        tools_size = self._tools_size(tools)
+        previous = self._last_prompt.get((role, scope)) if scope is not None else None
+        # the same tools object as last time: its size is known (encoding them is not free)
+        tools_size = previous[2] if previous is not None and previous[0] is tools else self._tools_size(tools)
         sizes = [_size(m) for m in messages]
         r.prompt_chars += tools_size + sum(sizes)
         if scope is not None:
-            previous = self._last_prompt.get((role, scope))
             if previous is not None and previous[0] is tools:
                 shared = tools_size
                 for old, new, size in zip(previous[1], messages, sizes):
@@ -77,14 +78,11 @@ class Accounting:
                         break
                     shared += size
                 r.reused_prefix_chars += shared
-            self._last_prompt[(role, scope)] = (tools, list(messages))
+            self._last_prompt[(role, scope)] = (tools, list(messages), tools_size)
 
-    def _tools_size(self, tools: Any) -> int:
-        if not tools:
-            return 0
-        if id(tools) not in self._tool_sizes:
-            self._tool_sizes[id(tools)] = len(json.dumps(tools))
-        return self._tool_sizes[id(tools)]
+    @staticmethod
+    def _tools_size(tools: Any) -> int:
+        return len(orjson.dumps(tools)) if tools else 0
 
     def close_scope(self, scope: str) -> None:
         for key in [k for k in self._last_prompt if k[1] == scope]:

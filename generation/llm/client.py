@@ -73,21 +73,24 @@ class LLMClient:
                    scope: str | None = None, tools: list[dict[str, Any]] | None = None,
                    json_mode: bool = False, seed: int | None = None) -> ChatResult:
         body = self.body(messages, tools, json_mode, seed)
-        key = request_key(body) if self.cache is not None else ""
+        # Encoded once (orjson: the whole conversation goes out on every request, the hot spot);
+        # the cache key is the hash of exactly these bytes.
+        payload = orjson.dumps(body)
+        key = request_key(payload) if self.cache is not None else ""
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             meter.record(role, scope, body, hit.get("usage"), 0.0, cached=True)
             return _result(hit, cached=True)
         start = time.perf_counter()
         try:
-            response = await self._post(body)  # the common case, without the retry machinery
+            response, raw = await self._post(payload)  # the common case, without the retry machinery
         except RetryableError:
-            response = await self._retry(role, body, meter)
+            response, raw = await self._retry(role, payload, meter)
         meter.record(role, scope, body, response.get("usage"), time.perf_counter() - start, cached=False)
         if self.cache is not None:
-            self.cache.put(key, response)
+            self.cache.put(key, raw.decode())
         return _result(response, cached=False)
 
-    async def _retry(self, role: str, body: dict[str, Any], meter: Accounting) -> dict[str, Any]:
+    async def _retry(self, role: str, payload: bytes, meter: Accounting) -> tuple[dict[str, Any], bytes]:
         """Further attempts with exponential backoff and jitter, after a first one failed."""
         attempts = 1
         await asyncio.sleep(self.endpoint.retry_initial_s)
@@ -100,7 +103,7 @@ class LLMClient:
             ):
                 with attempt:
                     attempts += 1
-                    response = await self._post(body)
+                    response = await self._post(payload)
         except RetryableError as exc:
             meter.roles[role].failures += 1
             meter.roles[role].retries += attempts - 1
@@ -108,12 +111,11 @@ class LLMClient:
         meter.roles[role].retries += attempts - 1
         return response
 
-    async def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+    async def _post(self, payload: bytes) -> tuple[dict[str, Any], bytes]:
         session = await self._http()
         async with self._semaphore:
             try:
-                # orjson: the whole conversation is encoded on every request, so this is the hot spot
-                async with session.post(self.url, data=orjson.dumps(body)) as resp:
+                async with session.post(self.url, data=payload) as resp:
                     raw = await resp.read()
                     status = resp.status
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
@@ -127,7 +129,7 @@ class LLMClient:
             data["choices"][0]["message"]
         except (orjson.JSONDecodeError, KeyError, IndexError, TypeError):
             raise RetryableError("response is not a chat completion") from None
-        return data
+        return data, raw
 
     async def close(self) -> None:
         if self._session is not None:

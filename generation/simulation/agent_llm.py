@@ -40,11 +40,11 @@ class LLMAgent:
         return list(self._wire)
 
     async def respond(self, state: DialogueState, env: ToolEnvironment, rng: random.Random) -> None:
+        used = {tc.id for m in state.messages for tc in m.tool_calls or []}
         for step in range(self.max_steps_per_turn):
             message = await self._ask(state, rng)
             if message is None:
                 return
-            used = {tc.id for m in state.messages for tc in m.tool_calls or []}
             calls = _tool_calls(message, len(state.messages), used)
             content = message.get("content") or None
             state.messages.append(Message(role="assistant", content=content,

@@ -33,6 +33,8 @@ def problem_with(message: str, goal: str) -> str | None:
         return "meta language"
     text, source = " ".join(message.lower().split()), " ".join(goal.lower().split())
     window = max(40, int(0.6 * len(source)))
+    if len(text) < window:  # too short to hold a pasted stretch of the goal
+        return None
     if any(source[i:i + window] in text for i in range(0, max(1, len(source) - window + 1), 4)):
         return "pastes the goal verbatim"
     return None

@@ -9,18 +9,20 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import fastjsonschema
+import orjson
 
-_COMPILED: dict[int, tuple[dict[str, Any], Callable[[Any], Any]]] = {}
+# Keyed by content: every dialogue builds its own schema dicts, and compiling is what costs.
+_COMPILED: dict[bytes, Callable[[Any], Any]] = {}
 
 
 def problem(schema: dict[str, Any], value: Any) -> str | None:
     """Why ``value`` does not match ``schema``, or None."""
-    entry = _COMPILED.get(id(schema))
-    if entry is None or entry[0] is not schema:
-        entry = (schema, fastjsonschema.compile(schema))
-        _COMPILED[id(schema)] = entry
+    key = orjson.dumps(schema, option=orjson.OPT_SORT_KEYS)
+    validate = _COMPILED.get(key)
+    if validate is None:
+        validate = _COMPILED[key] = fastjsonschema.compile(schema)
     try:
-        entry[1](value)
+        validate(value)
     except fastjsonschema.JsonSchemaValueException as exc:
         return exc.message.replace("data.", "", 1) if exc.message.startswith("data.") else exc.message
     return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -53,7 +54,9 @@ class SqlTool:
             "function": {"name": self.name, "description": self.description, "parameters": self.parameters},
         }
 
+    @functools.cached_property
     def environment_entry(self) -> EnvironmentTool:
+        """Built once per tool and shared by the records of every dialogue that offers it."""
         return EnvironmentTool(
             name=self.name, sql=self.sql, returns=self.returns, table=self.table, writes=self.writes
         )

@@ -72,6 +72,10 @@ def _arguments(function: dict[str, Any], text: str) -> dict[str, Any]:
     return args
 
 
+WRITES = ("create_", "add_", "update_", "set_", "delete_", "remove_")
+CONFIRM = "Shall I go ahead?"
+
+
 def agent_reply(body: dict[str, Any]) -> dict[str, Any]:
     messages = body["messages"]
     last = messages[-1]
@@ -86,20 +90,29 @@ def agent_reply(body: dict[str, Any]) -> dict[str, Any]:
                                   for k, v in r.items()) if isinstance(r, dict) else json.dumps(r) for r in rows]
         return {"role": "assistant", "content": "Here is what I found. " + "; ".join(outputs)}
     text = last.get("content") or ""
+    if text.startswith("Yes, please go ahead") and messages[-2].get("content", "").endswith(CONFIRM):
+        text = messages[-3].get("content") or ""  # approved: the request the agent asked about
     wanted = _tokens(text)
     best = max(body["tools"], key=lambda t: (len(_tokens(t["function"]["name"].replace("_", " ")) & wanted),
                                              -len(t["function"]["name"])))
+    name, arguments = best["function"]["name"], _arguments(best["function"], text)
+    if name.startswith(WRITES) and not text.startswith("Yes, please go ahead") and text == last.get("content"):
+        # like a careful agent (and tau2's policies): a change waits for the user's approval
+        return {"role": "assistant", "content": f"I will {name.replace('_', ' ')} with {json.dumps(arguments)}. "
+                                                + CONFIRM}
     return {"role": "assistant", "content": None, "tool_calls": [{
         "id": f"call_{len(messages)}", "type": "function",
-        "function": {"name": best["function"]["name"],
-                     "arguments": json.dumps(_arguments(best["function"], text))}}]}
+        "function": {"name": name, "arguments": json.dumps(arguments)}}]}
 
 
 def user_reply(body: dict[str, Any]) -> dict[str, Any]:
     system = body["messages"][0]["content"]
     goal = system.split("## Your goal", 1)[1].split("## How to behave", 1)[0]
     parts = [p.strip(" .") for p in re.split(r", then |, and finally |\n- |\n", goal) if p.strip(" .-")]
-    parts = [re.sub(r"^- ?(You use the .*?system\. )?(You want to )?", "", p) for p in parts]
+    parts = [re.sub(r"^(- )?(You use the .*?system\. )?(You want to )?", "", p) for p in parts]
+    last = body["messages"][-1]
+    if last["role"] == "user" and last["content"].rstrip().endswith(CONFIRM):
+        return {"user_message": "Yes, please go ahead.", "is_task_complete": False}
     asked = sum(1 for m in body["messages"] if m["role"] == "assistant" and "Could you help me" in m["content"])
     if asked >= len(parts):
         return {"user_message": "Thanks, that is all I needed.", "is_task_complete": True}
@@ -208,6 +221,9 @@ class Script:
         self.count = 0
 
     async def handle(self, request: web.Request) -> web.Response:
+        # A fixed-latency model of a serving engine: the reply leaves ``latency`` after the request
+        # arrived, whatever this process spent composing it (a real server's compute is its latency).
+        deadline = asyncio.get_running_loop().time() + self.latency
         raw = await request.read()
         body = orjson.loads(raw)
         self.count += 1
@@ -215,27 +231,28 @@ class Script:
         status = 500 if kind == "http_500" else 200
         key = ""
         if self.log:
-            key = hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()  # = the client's
+            key = hashlib.sha256(raw).hexdigest()  # = the client's cache key
             self.log.write(json.dumps({"role": role_of(body), "key": key, "status": status, "fault": kind}) + "\n")
             self.log.flush()
-        if self.latency:
-            await asyncio.sleep(self.latency)
         if kind == "http_500":
-            return web.json_response({"error": "scripted failure"}, status=500)
+            payload: dict[str, Any] = {"error": "scripted failure"}
+        else:
+            message = answer(body)
+            if kind and kind != "timeout":
+                message = fault(message, kind, body)
+            words, completion = len(raw) // 4, len(orjson.dumps(message)) // 4
+            payload = {
+                "id": "chatcmpl-" + (key or str(self.count))[:12], "object": "chat.completion",
+                "model": body.get("model", "scripted"),
+                "choices": [{"index": 0, "message": message,
+                             "finish_reason": "tool_calls" if message.get("tool_calls") else "stop"}],
+                "usage": {"prompt_tokens": words, "completion_tokens": completion, "total_tokens": words + completion},
+            }
+        if self.latency:
+            await asyncio.sleep(max(0.0, deadline - asyncio.get_running_loop().time()))
         if kind == "timeout":
             await asyncio.sleep(self.timeout_s)
-        message = answer(body)
-        if kind and kind != "timeout":
-            message = fault(message, kind, body)
-        words = len(raw) // 4
-        return web.json_response({
-            "id": "chatcmpl-" + (key or str(self.count))[:12], "object": "chat.completion",
-            "model": body.get("model", "scripted"),
-            "choices": [{"index": 0, "message": message,
-                         "finish_reason": "tool_calls" if message.get("tool_calls") else "stop"}],
-            "usage": {"prompt_tokens": words, "completion_tokens": len(json.dumps(message)) // 4,
-                      "total_tokens": words + len(json.dumps(message)) // 4},
-        })
+        return web.Response(body=orjson.dumps(payload), status=status, content_type="application/json")
 
 
 async def serve(port: int, script: Script) -> None:
