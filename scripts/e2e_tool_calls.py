@@ -64,13 +64,30 @@ def well_formed(message: dict, tools: list[dict]) -> bool:
     return True
 
 
+HELD_OUT_DB = "shop"
+
+
+def held_out_prompts(rows: list[dict], mode: str, count: int) -> tuple[set[str], list[dict]]:
+    """Hold out dialogues (every 10th, or all of one database); each prompt ends where the gold agent calls a tool."""
+    held = [r for i, r in enumerate(rows)
+            if (r["environment"]["db_id"] == HELD_OUT_DB if mode == "database" else i % 10 == 0)]
+    prompts = []
+    for r in held:
+        first_call = next((i for i, m in enumerate(r["messages"]) if m["role"] == "assistant" and m.get("tool_calls")),
+                          None)
+        if first_call is not None and len(prompts) < count:
+            prompts.append({"messages": [{k: v for k, v in m.items() if v is not None}
+                                         for m in r["messages"][:first_call]], "tools": r["tools"]})
+    return {r["id"] for r in held}, prompts
+
+
 def rate(model: Path, model_name: str, prompts: list[dict]) -> float:
     proc, url = serve(model)
     try:
         good = 0
         for p in prompts:
             body = json.dumps({"model": model_name, "messages": p["messages"], "tools": p["tools"],
-                               "max_tokens": 96, "temperature": 0.0}).encode()
+                               "max_tokens": 160, "temperature": 0.0}).encode()
             request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
             try:
                 reply = json.loads(urllib.request.urlopen(request, timeout=300).read())
@@ -92,6 +109,8 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, default=64, help="tiny model width")
     parser.add_argument("--layers", type=int, default=2, help="tiny model depth")
     parser.add_argument("--prompts", type=int, default=40)
+    parser.add_argument("--held-out", choices=["dialogues", "database"], default="dialogues",
+                        help="prompts from dialogues held out of training, or from a whole held-out database")
     args = parser.parse_args()
     work = args.work
     data = work / "gen"
@@ -101,13 +120,7 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "generation", "--config", str(work / "gen.yaml"), "--output", str(data)],
                        cwd=ROOT, check=True)
     rows = [json.loads(line) for line in (data / "train.jsonl").read_text().splitlines()]
-    held_out = "shop"  # the validation split below holds out this database; prompts come from it
-    prompts = []
-    for r in rows:
-        if r["environment"]["db_id"] == held_out and len(prompts) < args.prompts:
-            first_user = next(i for i, m in enumerate(r["messages"]) if m["role"] == "user")
-            prompts.append({"messages": [{k: v for k, v in m.items() if v is not None}
-                                         for m in r["messages"][: first_user + 1]], "tools": r["tools"]})
+    held_ids, prompts = held_out_prompts(rows, args.held_out, args.prompts)
     model = work / "tiny-qwen3"
     if not (model / "config.json").exists():
         corpus = [json.dumps(r["tools"]) + json.dumps(r["messages"]) for r in rows[:120]]
@@ -118,7 +131,7 @@ def main() -> None:
     from datasets import load_from_disk
 
     split = load_from_disk(str(data / "dataset"))["train"]
-    split.filter(lambda r: r["environment"]["db_id"] != held_out).save_to_disk(str(train_rows))
+    split.filter(lambda r: r["id"] not in held_ids).save_to_disk(str(train_rows))
     if not (trained / "config.json").exists():
         subprocess.run([sys.executable, "-m", "training", "--config", str(ROOT / "configs/training/cpu_tiny.yaml"),
                     "--model_name_or_path", str(model), "--datasets", str(train_rows), "--output_dir", str(trained),
@@ -126,10 +139,13 @@ def main() -> None:
                     "--load_best_model_at_end", "false", "--save_strategy", "no", "--learning_rate", str(args.lr)],
                    cwd=ROOT, check=True)
     after = rate(trained, str(trained), prompts)
-    print(f"well-formed tool calls on {len(prompts)} prompts from the held-out '{held_out}' database "
-          f"(first user turn, greedy, tiny Qwen3 served by transformers serve):")
+    where = ("dialogues held out of training (same databases, unseen tasks)" if args.held_out == "dialogues"
+             else f"the held-out '{HELD_OUT_DB}' database (tool names never seen in training)")
+    print(f"well-formed tool calls on {len(prompts)} prompts from {where}; each prompt is a dialogue up to its "
+          f"first tool-calling assistant turn; greedy, tiny Qwen3 ({args.hidden} wide, {args.layers} layers) "
+          f"served by transformers serve:")
     print(f"  untrained: {before:.1%}")
-    print(f"  after {args.steps} SFT steps on the other databases: {after:.1%}")
+    print(f"  after {args.steps} SFT steps on the rest: {after:.1%}")
 
 
 if __name__ == "__main__":

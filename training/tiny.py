@@ -38,3 +38,24 @@ def build_tiny_qwen3(directory: Path, corpus: list[str], vocab_size: int = 1024,
     Qwen3ForCausalLM(config).save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     return directory
+
+
+def main() -> None:
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description="Build the tiny random Qwen3 (offline) for CPU smoke runs.")
+    parser.add_argument("--output", type=Path, required=True)
+    parser.add_argument("--corpus", type=Path, required=True, help="a JSONL file of dialogue records (tokenizer text)")
+    parser.add_argument("--vocab-size", type=int, default=4096)
+    args = parser.parse_args()
+    rows = [json.loads(line) for line in args.corpus.read_text().splitlines()[:200] if line]
+    if not rows:
+        raise SystemExit(f"error: no records in {args.corpus}")
+    corpus = [json.dumps(r.get("tools")) + json.dumps(r.get("messages")) for r in rows]
+    build_tiny_qwen3(args.output, corpus, vocab_size=args.vocab_size)
+    print(f"tiny Qwen3 written to {args.output}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Evaluation config: models to evaluate, benchmarks to run, trials and k; YAML checked by pydantic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .bfcl import BfclSettings
+from .serving import ModelSpec
+from .sqlbench import SqlBenchSettings
+from .tau2 import Tau2Settings
+
+BENCHMARKS = ("bfcl", "tau2", "sqlbench")
+
+
+class ConfigError(Exception):
+    """Bad evaluation input; the message is one line naming the problem."""
+
+
+class BenchmarksConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    bfcl: BfclSettings | None = None
+    tau2: Tau2Settings | None = None
+    sqlbench: SqlBenchSettings | None = None
+
+    def selected(self) -> list[str]:
+        return [name for name in BENCHMARKS if getattr(self, name) is not None]
+
+
+class WandbConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    project: str | None = None  # None: no W&B logging
+    entity: str | None = None
+    run_name: str | None = None  # default: the model's name
+    group: str | None = None
+
+
+class EvaluationConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    output_dir: str = "out/eval"
+    trials: int = Field(1, ge=1)  # independent trials of every task
+    k: int | None = None  # report Pass^1..k; default: trials
+    models: list[ModelSpec]
+    benchmarks: BenchmarksConfig
+    wandb: WandbConfig = Field(default_factory=WandbConfig)
+
+    @model_validator(mode="after")
+    def _checks(self) -> "EvaluationConfig":
+        if self.k is None:
+            self.k = self.trials
+        if self.k < 1 or self.k > self.trials:
+            raise ValueError(f"k={self.k} needs 1 <= k <= trials ({self.trials}): Pass^k needs k trials per task")
+        names = [m.name for m in self.models]
+        if not names:
+            raise ValueError("no models to evaluate")
+        if len(set(names)) != len(names):
+            raise ValueError(f"model names must be unique: {names}")
+        if not self.benchmarks.selected():
+            raise ValueError(f"no benchmark selected (choose from {', '.join(BENCHMARKS)})")
+        return self
+
+
+def _message(exc: ValidationError, source: str) -> str:
+    first = exc.errors()[0]
+    loc = [str(p) for p in first["loc"]]
+    if first["type"] == "extra_forbidden" and loc[:1] == ["benchmarks"] and len(loc) == 2:
+        return f"invalid config ({source}): unknown benchmark {loc[1]!r} (known: {', '.join(BENCHMARKS)})"
+    where = ".".join(loc) or "config"
+    what = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
+    return f"invalid config ({source}): {where}: {what}"
+
+
+def load_config(path: Path, overrides: dict[str, Any]) -> EvaluationConfig:
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"config {path} must be a mapping of keys to values")
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return EvaluationConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_message(exc, str(path))) from None

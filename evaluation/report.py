@@ -1,0 +1,95 @@
+"""Results in the shape of the paper's Table 2, as markdown and JSON, and logged to W&B.
+
+Columns: BFCL multi-turn (overall and its four categories), tau2 airline / retail / telecom and
+our held-out SQL benchmark, each as Pass^1 (the success rate); then Pass^1..k per benchmark and
+category. Every figure comes from `TrialOutcome`s through the one Pass^k implementation.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .outcomes import TrialOutcome, group_trials
+from .passk import pass_k_table
+
+BFCL_CATEGORIES = ("multi_turn_base", "multi_turn_miss_func", "multi_turn_miss_param", "multi_turn_long_context")
+TAU2_DOMAINS = ("airline", "retail", "telecom")
+HEADLINE = [("bfcl", "overall", "BFCL MT"), *[("bfcl", c, c.removeprefix("multi_turn_")) for c in BFCL_CATEGORIES],
+            *[("tau2", d, f"τ² {d}") for d in TAU2_DOMAINS], ("sqlbench", "overall", "SQL held-out")]
+
+
+def model_results(outcomes: list[TrialOutcome], k: int) -> dict[str, Any]:
+    """Pass^1..k per benchmark and category; `overall` is the unweighted mean of the categories
+    (BFCL's multi-turn overall; for the SQL benchmark, the mean over databases)."""
+    table = pass_k_table(outcomes, k, strict=False)
+    groups = group_trials(outcomes)
+    results: dict[str, Any] = {}
+    for (benchmark, category), passes in table.items():
+        tasks = [trials for (b, c, _), trials in groups.items() if (b, c) == (benchmark, category)]
+        results.setdefault(benchmark, {})[category] = {
+            "pass_k": {str(i): None if v is None else round(v, 4) for i, v in passes.items()},
+            "tasks": len(tasks), "trials": sum(len(t) for t in tasks),
+            "errors": sum(o.error is not None for t in tasks for o in t),
+        }
+    for benchmark, categories in results.items():
+        if benchmark in ("bfcl", "sqlbench") and categories:
+            overall = {}
+            for i in range(1, k + 1):
+                values = [c["pass_k"][str(i)] for c in categories.values()]
+                overall[str(i)] = None if None in values else round(sum(values) / len(values), 4)
+            results[benchmark]["overall"] = {"pass_k": overall}
+    return results
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f}"
+
+
+def markdown(results: dict[str, dict[str, Any]], k: int) -> str:
+    lines = ["| Model | " + " | ".join(label for _, _, label in HEADLINE) + " |",
+             "|---|" + "---|" * len(HEADLINE)]
+    for model, benchmarks in results.items():
+        cells = []
+        for benchmark, category, _ in HEADLINE:
+            entry = benchmarks.get(benchmark, {}).get(category)
+            cells.append(_pct(entry["pass_k"]["1"]) if entry else "–")
+        lines.append(f"| {model} | " + " | ".join(cells) + " |")
+    lines += ["", f"Pass^k (share of tasks whose k trials all succeed, unbiased estimator), k = 1..{k}:", "",
+              "| Model | Benchmark | Category | " + " | ".join(f"Pass^{i}" for i in range(1, k + 1))
+              + " | Tasks | Trials | Errors |",
+              "|---|---|---|" + "---|" * (k + 3)]
+    for model, benchmarks in results.items():
+        for benchmark, categories in benchmarks.items():
+            for category, entry in categories.items():
+                values = " | ".join(_pct(entry["pass_k"].get(str(i))) for i in range(1, k + 1))
+                lines.append(f"| {model} | {benchmark} | {category} | {values} | {entry.get('tasks', '')} | "
+                             f"{entry.get('trials', '')} | {entry.get('errors', '')} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(output: Path, results: dict[str, dict[str, Any]], k: int, extra: dict[str, Any]) -> str:
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "results.json").write_text(json.dumps({"k": k, "models": results, **extra}, indent=2))
+    text = markdown(results, k)
+    (output / "results.md").write_text(text)
+    return text
+
+
+def log_wandb(settings: Any, model: str, results: dict[str, Any], outcomes: list[TrialOutcome],
+              config: dict[str, Any]) -> None:
+    import wandb
+
+    run = wandb.init(project=settings.project, entity=settings.entity, group=settings.group,
+                     name=settings.run_name or model, config={**config, "model": model}, reinit="finish_previous")
+    try:
+        metrics = {f"{b}/{c}/pass^{i}": v for b, cats in results.items() for c, e in cats.items()
+                   for i, v in e["pass_k"].items() if v is not None}
+        run.log(metrics)
+        table = wandb.Table(columns=["benchmark", "category", "task_id", "trial", "success", "reward", "error"])
+        for o in outcomes:
+            table.add_data(o.benchmark, o.category, o.task_id, o.trial, o.success, o.reward, o.error)
+        run.log({"trials": table})
+    finally:
+        run.finish()

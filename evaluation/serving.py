@@ -1,0 +1,129 @@
+"""The model under test as an OpenAI-compatible endpoint: one already running, or one we start.
+
+A model given by `endpoint` is health-checked (its `/models` route must answer) before any
+benchmark starts, so an unreachable server is one clear error, not hundreds of failed trials. A
+model given by `path` (a local directory or Hub id) is served for the duration of its evaluation
+by `vllm serve` when vLLM is installed, else by `transformers serve`, and shut down on the way
+out, also when the evaluation fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Iterator, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from generation.llm.endpoints import EndpointConfig
+
+
+class ServingError(Exception):
+    """The model could not be reached or started; the message names the endpoint or command."""
+
+
+class ModelSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str  # the label in tables and W&B
+    endpoint: EndpointConfig | None = None  # an OpenAI-compatible server that is already running
+    path: str | None = None  # a local checkpoint or Hub id that we serve ourselves
+    server: Literal["auto", "vllm", "transformers"] = "auto"
+    server_args: list[str] = Field(default_factory=list)  # e.g. ["--tensor-parallel-size", "8"]
+    sampling: dict = Field(default_factory=dict)  # EndpointConfig fields for a served path
+    health_timeout_s: float = Field(30.0, gt=0)  # how long an endpoint may take to answer /models
+    startup_timeout_s: float = Field(900.0, gt=0)  # loading large weights takes minutes
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "ModelSpec":
+        if (self.endpoint is None) == (self.path is None):
+            raise ValueError(f"model {self.name!r}: give exactly one of endpoint (a running server) or path")
+        return self
+
+
+def wait_healthy(base_url: str, timeout_s: float, proc: subprocess.Popen | None = None, log: Path | None = None) -> None:
+    url = base_url.rstrip("/") + "/models"
+    deadline = time.monotonic() + timeout_s
+    last = ""
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            tail = log.read_text(errors="replace").strip().splitlines()[-1:] if log and log.exists() else []
+            raise ServingError(f"model server exited with code {proc.returncode} before it was ready"
+                               + (f": {tail[0][:300]}" if tail else ""))
+        try:
+            with urllib.request.urlopen(url, timeout=min(5.0, timeout_s)) as reply:
+                if reply.status == 200:
+                    return
+        except (urllib.error.URLError, OSError) as exc:
+            last = str(getattr(exc, "reason", exc))
+        time.sleep(0.5)
+    raise ServingError(f"endpoint {base_url} did not answer {url} within {timeout_s:g} s ({last or 'no reply'})")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_command(spec: ModelSpec, port: int) -> tuple[list[str], str]:
+    """The command that serves `spec.path`, and the model name requests must carry."""
+    kind = spec.server
+    if kind == "auto":
+        kind = "vllm" if importlib.util.find_spec("vllm") is not None or shutil.which("vllm") else "transformers"
+    if kind == "vllm":
+        return (["vllm", "serve", spec.path, "--host", "127.0.0.1", "--port", str(port),
+                 "--served-model-name", spec.name, "--enable-auto-tool-choice", *spec.server_args], spec.name)
+    cli = Path(sys.executable).with_name("transformers")
+    program = str(cli) if cli.exists() else "transformers"
+    # transformers serve answers for the model a request names, so requests name the path
+    return ([program, "serve", spec.path, "--host", "127.0.0.1", "--port", str(port), *spec.server_args], spec.path)
+
+
+@contextlib.contextmanager
+def served(spec: ModelSpec, log_dir: Path) -> Iterator[EndpointConfig]:
+    if spec.endpoint is not None:
+        wait_healthy(spec.endpoint.base_url, spec.health_timeout_s)
+        yield spec.endpoint
+        return
+    if not Path(spec.path).expanduser().exists() and (spec.path.startswith((".", "/", "~")) or spec.path.count("/") > 1):
+        raise ServingError(f"model {spec.name!r}: path does not exist: {spec.path}")
+    port = _free_port()
+    command, model_name = server_command(spec, port)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = log_dir / f"server-{spec.name}.log"
+    with open(log, "ab") as sink:
+        try:
+            proc = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+        except FileNotFoundError:
+            raise ServingError(f"cannot start the model server: {command[0]} not found") from None
+    base_url = f"http://127.0.0.1:{port}/v1"
+    try:
+        wait_healthy(base_url, spec.startup_timeout_s, proc, log)
+        yield EndpointConfig.model_validate({"temperature": 0.0, **spec.sampling, "base_url": base_url,
+                                             "model": model_name, "api_key_env": None})
+    finally:
+        _stop(proc)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
