@@ -21,8 +21,9 @@ HEADLINE = [("bfcl", "overall", "BFCL MT"), *[("bfcl", c, c.removeprefix("multi_
 
 
 def model_results(outcomes: list[TrialOutcome], k: int) -> dict[str, Any]:
-    """Pass^1..k per benchmark and category; `overall` is the unweighted mean of the categories
-    (BFCL's multi-turn overall; for the SQL benchmark, the mean over databases)."""
+    """Pass^1..k per benchmark and category. `overall`: for BFCL its multi-turn overall, the
+    unweighted mean of the four categories (absent unless all four ran, as BFCL reports N/A); for
+    the SQL benchmark the mean over databases."""
     table = pass_k_table(outcomes, k, strict=False)
     groups = group_trials(outcomes)
     results: dict[str, Any] = {}
@@ -34,7 +35,8 @@ def model_results(outcomes: list[TrialOutcome], k: int) -> dict[str, Any]:
             "errors": sum(o.error is not None for t in tasks for o in t),
         }
     for benchmark, categories in results.items():
-        if benchmark in ("bfcl", "sqlbench") and categories:
+        complete = benchmark == "sqlbench" or set(BFCL_CATEGORIES) <= set(categories)
+        if benchmark in ("bfcl", "sqlbench") and categories and complete:
             overall = {}
             for i in range(1, k + 1):
                 values = [c["pass_k"][str(i)] for c in categories.values()]

@@ -1,6 +1,6 @@
 """The model under test as an OpenAI-compatible endpoint: one already running, or one we start.
 
-A model given by `endpoint` is health-checked (its `/models` route must answer) before any
+A model given by `endpoint` is health-checked (`/v1/models` or `/health` must answer) before any
 benchmark starts, so an unreachable server is one clear error, not hundreds of failed trials. A
 model given by `path` (a local directory or Hub id) is served for the duration of its evaluation
 by `vllm serve` when vLLM is installed, else by `transformers serve`, and shut down on the way
@@ -52,7 +52,9 @@ class ModelSpec(BaseModel):
 
 
 def wait_healthy(base_url: str, timeout_s: float, proc: subprocess.Popen | None = None, log: Path | None = None) -> None:
-    url = base_url.rstrip("/") + "/models"
+    """Until `<base_url>/models` (OpenAI) or the server's `/health` (vLLM, transformers serve) answers 200."""
+    base = base_url.rstrip("/")
+    probes = [base + "/models", base.removesuffix("/v1") + "/health"]
     deadline = time.monotonic() + timeout_s
     last = ""
     while time.monotonic() < deadline:
@@ -60,14 +62,15 @@ def wait_healthy(base_url: str, timeout_s: float, proc: subprocess.Popen | None 
             tail = log.read_text(errors="replace").strip().splitlines()[-1:] if log and log.exists() else []
             raise ServingError(f"model server exited with code {proc.returncode} before it was ready"
                                + (f": {tail[0][:300]}" if tail else ""))
-        try:
-            with urllib.request.urlopen(url, timeout=min(5.0, timeout_s)) as reply:
-                if reply.status == 200:
-                    return
-        except (urllib.error.URLError, OSError) as exc:
-            last = str(getattr(exc, "reason", exc))
+        for url in probes:
+            try:
+                with urllib.request.urlopen(url, timeout=min(5.0, timeout_s)) as reply:
+                    if reply.status == 200:
+                        return
+            except (urllib.error.URLError, OSError) as exc:
+                last = f"{url}: {getattr(exc, 'reason', exc)}"
         time.sleep(0.5)
-    raise ServingError(f"endpoint {base_url} did not answer {url} within {timeout_s:g} s ({last or 'no reply'})")
+    raise ServingError(f"endpoint {base_url} did not answer {probes[0]} within {timeout_s:g} s ({last or 'no reply'})")
 
 
 def _free_port() -> int:

@@ -10,8 +10,11 @@ ensure_venv() {
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/pip install --quiet --disable-pip-version-check -e "$spec"
     if [ "$extra" = "dev" ]; then
-      # BFCL's function docs for the seed-tool loader; its own pins would downgrade numpy and pandas
-      .venv/bin/pip install --quiet --disable-pip-version-check --no-deps bfcl-eval==2026.3.23
+      # BFCL (function docs, executable classes, multi-turn checker; the tree-sitter trio and
+      # overrides let its own OpenAI handler run for the fidelity test); its own pins would
+      # downgrade numpy and pandas, hence --no-deps
+      .venv/bin/pip install --quiet --disable-pip-version-check --no-deps bfcl-eval==2026.3.23 \
+        overrides==7.7.0 tree-sitter==0.21.3 tree-sitter-java==0.21.0 tree-sitter-javascript==0.21.4
     fi
     touch "$stamp"
   fi

@@ -259,6 +259,8 @@ async def serve(port: int, script: Script) -> None:
     app = web.Application(client_max_size=64 << 20)
     app.router.add_post("/v1/chat/completions", script.handle)
     app.router.add_get("/health", lambda _: web.json_response({"status": "ok"}))
+    app.router.add_get("/v1/models", lambda _: web.json_response({"object": "list", "data": [
+        {"id": "scripted", "object": "model", "owned_by": "tests"}]}))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port, reuse_port=True)  # several processes may share a port
