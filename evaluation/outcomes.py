@@ -48,6 +48,11 @@ class OutcomeLog:
     def done(self, benchmark: str, category: str, task_id: str, trial: int) -> bool:
         return (benchmark, category, task_id, trial) in self._outcomes
 
+    def pending(self, benchmark: str, category: str, task_id: str, trial: int) -> bool:
+        """Not run yet, or cut short by the endpoint (`error`): a rerun tries it again."""
+        found = self._outcomes.get((benchmark, category, task_id, trial))
+        return found is None or found.error is not None
+
     def append(self, outcome: TrialOutcome) -> None:
         self._outcomes[outcome.key] = outcome
         self._file.write(orjson.dumps(asdict(outcome)) + b"\n")

@@ -70,7 +70,8 @@ def _outcome(db_id: str, index: int, trial: int, outcome: Any) -> TrialOutcome:
     detail = {"checks": checks, "termination": record.simulation.termination,
               "turns": record.stats.turns, "tool_calls": record.stats.tool_calls,
               "tasks": [t.description for t in record.tasks]}
-    error = failure if failure and failure.startswith(("llm_unavailable", "agent_empty_reply")) else None
+    # the endpoint giving up is an error (retried on a rerun); an empty or bad reply is the model's
+    error = failure if failure.startswith("llm_unavailable") else None
     return TrialOutcome("sqlbench", db_id, task_id, trial, success, reward=float(success), error=error, detail=detail)
 
 
@@ -79,7 +80,7 @@ async def _run(endpoint: EndpointConfig, settings: SqlBenchSettings, trials: int
     sources = resolve_sources(settings.databases, workdir / "databases", settings.db_ids)
     limits = QueryLimits()
     todo = [(s, i, t) for s in sources for i in range(settings.tasks_per_database) for t in range(trials)
-            if not log.done("sqlbench", s.db_id, f"{s.db_id}-{i}", t)]
+            if log.pending("sqlbench", s.db_id, f"{s.db_id}-{i}", t)]
     if not todo:
         return
     worlds = {s.db_id: SqlWorld.build(s.open(), limits, settings.seed) for s in {s for s, _, _ in todo}}

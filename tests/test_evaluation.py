@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from math import comb
@@ -79,8 +80,9 @@ def test_sqlbench_over_http_scores_and_resumes(tmp_path):
 def _eval(config: dict, tmp_path: Path, *extra: str, timeout: int = 300) -> subprocess.CompletedProcess:
     path = tmp_path / "eval.yaml"
     path.write_text(yaml.safe_dump(config))
+    env = {**os.environ, "WANDB_MODE": "offline", "WANDB_DIR": str(tmp_path)}
     return subprocess.run([sys.executable, "-m", "evaluation", "--config", str(path), *extra], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def _config(tmp_path: Path, url: str, **changes) -> dict:
@@ -93,8 +95,9 @@ def _config(tmp_path: Path, url: str, **changes) -> dict:
 
 def test_cli_writes_the_table_and_json(tmp_path):
     with scripted_server() as url:
-        proc = _eval(_config(tmp_path, url), tmp_path)
+        proc = _eval(_config(tmp_path, url, wandb={"project": "tooldial-test"}), tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
+    assert list((tmp_path / "wandb").glob("offline-run-*/run-*.wandb"))  # metrics and the per-trial table
     assert "| Model | BFCL MT" in proc.stdout and "Pass^2" in proc.stdout
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     sql = results["models"]["scripted"]["sqlbench"]
