@@ -119,3 +119,11 @@ def test_cli_bad_input_is_one_line(tmp_path, change, expected):
     assert proc.returncode == 2, proc.stderr[-2000:]
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize("name", ["smoke", "qwen3_4b_vllm"])
+def test_shipped_configs_are_valid(name):
+    from evaluation.config import load_config
+
+    config = load_config(ROOT / "configs" / "evaluation" / f"{name}.yaml", {})
+    assert config.benchmarks.selected() == ["bfcl", "tau2", "sqlbench"] and config.k <= config.trials
