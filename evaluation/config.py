@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from generation.config import read_yaml_mapping
+from generation.errors import InputError
 
 from .bfcl import BfclSettings
 from .serving import ModelSpec
@@ -77,14 +79,10 @@ def _message(exc: ValidationError, source: str) -> str:
 
 
 def load_config(path: Path, overrides: dict[str, Any]) -> EvaluationConfig:
-    if not path.is_file():
-        raise ConfigError(f"config file not found: {path}")
     try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"config {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"config {path} must be a mapping of keys to values")
+        data = read_yaml_mapping(path)
+    except InputError as exc:
+        raise ConfigError(str(exc)) from None
     data.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return EvaluationConfig.model_validate(data)

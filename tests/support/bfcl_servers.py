@@ -45,6 +45,8 @@ from typing import Any, Iterator
 import orjson
 from aiohttp import web
 
+from tests.support.servers import server_process
+
 ROOT = Path(__file__).resolve().parents[2]
 DONE = {"text": "Done."}
 
@@ -209,16 +211,8 @@ async def serve(port: int, script: Script) -> None:
 @contextlib.contextmanager
 def bfcl_server(script: Path) -> Iterator[str]:
     """The server as a real process; yields its base URL (ending in /v1)."""
-    proc = subprocess.Popen([sys.executable, "-m", "tests.support.bfcl_servers", "serve", "--script", str(script)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        line = proc.stdout.readline()
-        if not line.startswith("PORT "):
-            raise RuntimeError(f"BFCL scripted server did not start: {line}{proc.stderr.read()}")
-        yield f"http://127.0.0.1:{int(line.split()[1])}/v1"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with server_process("tests.support.bfcl_servers", "serve", "--script", str(script)) as (_, url):
+        yield url
 
 
 def requests_seen(base_url: str, count_only: bool = False) -> Any:

@@ -25,26 +25,39 @@ def _cpu_of(pid: int) -> float:
 
 
 @contextlib.contextmanager
+def server_process(module: str, *args: str):
+    """A loopback test server (``python -m module args``) that prints ``PORT n`` once it listens;
+    yields the process and its base URL (ending in /v1), and stops it on the way out."""
+    proc = subprocess.Popen([sys.executable, "-m", module, *args], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        if not line.startswith("PORT "):
+            raise RuntimeError(f"{module} did not start: {line}{proc.stderr.read()}")
+        yield proc, f"http://127.0.0.1:{int(line.split()[1])}/v1"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
 def scripted_server(*args: str, processes: int = 1):
     """The scripted server; ``processes`` > 1 runs that many on one port (the kernel spreads load)."""
-    procs = [subprocess.Popen([sys.executable, "-m", "tests.support.scripted_server", *args], cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)]
-    try:
-        line = procs[0].stdout.readline()
-        if not line.startswith("PORT "):
-            raise RuntimeError(f"scripted server did not start: {line}{procs[0].stderr.read()}")
-        port = int(line.split()[1])
-        for _ in range(processes - 1):
-            procs.append(subprocess.Popen([sys.executable, "-m", "tests.support.scripted_server", *args,
-                                           "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE,
-                                          stderr=subprocess.PIPE, text=True))
-            procs[-1].stdout.readline()
-        yield f"http://127.0.0.1:{port}/v1"
-        LAST_SERVER_CPU[0] = sum(_cpu_of(p.pid) for p in procs)
-    finally:
-        for proc in procs:
-            proc.terminate()
-            proc.wait(timeout=10)
+    with server_process("tests.support.scripted_server", *args) as (first, url):
+        port = url.rsplit(":", 1)[1].split("/")[0]
+        procs = [first]
+        try:
+            for _ in range(processes - 1):
+                procs.append(subprocess.Popen([sys.executable, "-m", "tests.support.scripted_server", *args,
+                                               "--port", port], cwd=ROOT, stdout=subprocess.PIPE,
+                                              stderr=subprocess.PIPE, text=True))
+                procs[-1].stdout.readline()
+            yield url
+            LAST_SERVER_CPU[0] = sum(_cpu_of(p.pid) for p in procs)
+        finally:
+            for proc in procs[1:]:
+                proc.terminate()
+                proc.wait(timeout=10)
 
 
 def llm_config(name: str, base_url: str, path: Path, **changes) -> Path:
