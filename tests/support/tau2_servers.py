@@ -26,7 +26,6 @@ import asyncio
 import contextlib
 import json
 import re
-import subprocess
 import sys
 import urllib.request
 from collections import Counter
@@ -35,6 +34,8 @@ from typing import Any, Iterator
 
 import orjson
 from aiohttp import web
+
+from tests.support.servers import server_process
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,16 +68,8 @@ def write_script(path: Path, entries: list[tuple[str, Any]], sabotage: dict[int,
 @contextlib.contextmanager
 def tau2_server(script: Path) -> Iterator[str]:
     """The server as a real process; yields its base URL (ending in /v1)."""
-    proc = subprocess.Popen([sys.executable, "-m", "tests.support.tau2_servers", "--script", str(script)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        line = proc.stdout.readline()
-        if not line.startswith("PORT "):
-            raise RuntimeError(f"tau2 scripted server did not start: {line}{proc.stderr.read()}")
-        yield f"http://127.0.0.1:{int(line.split()[1])}/v1"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with server_process("tests.support.tau2_servers", "--script", str(script)) as (_, url):
+        yield url
 
 
 def stats(base_url: str) -> dict[str, int]:
