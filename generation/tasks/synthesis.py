@@ -9,6 +9,7 @@ create a record. Difficulty is the length of the longest chain of dependent call
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -308,8 +309,14 @@ def _detail_field(table: Table, rng: random.Random):
 
 
 def _fresh_label(existing: list[Any], rng: random.Random) -> str:
-    words = [w for v in existing for w in str(v).split()] or ["New"]
     taken = {str(v) for v in existing}
+    codes = [re.fullmatch(r"(.*?)(\d+)", str(v)) for v in existing]
+    if existing and all(codes) and len({m.group(1) for m in codes}) == 1:
+        # codes such as "LN-10042": the next free number in the same pattern, not two codes glued
+        prefix, width = codes[0].group(1), len(codes[0].group(2))
+        number = max(int(m.group(2)) for m in codes) + 1 + rng.randrange(50)
+        return f"{prefix}{number:0{width}d}"
+    words = [w for v in existing for w in str(v).split()] or ["New"]
     for _ in range(20):
         candidate = f"{rng.choice(words)} {rng.choice(words)}".strip()
         if candidate not in taken:
