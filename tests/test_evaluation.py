@@ -95,9 +95,12 @@ def _config(tmp_path: Path, url: str, **changes) -> dict:
 
 def test_cli_writes_the_table_and_json(tmp_path):
     with scripted_server() as url:
-        proc = _eval(_config(tmp_path, url, wandb={"project": "tooldial-test"}), tmp_path)
+        config = _config(tmp_path, url, wandb={"project": "tooldial-test"})
+        config["models"].append({**config["models"][0], "name": "scripted-again"})  # a sweep: models in a row
+        proc = _eval(config, tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert list((tmp_path / "wandb").glob("offline-run-*/run-*.wandb"))  # metrics and the per-trial table
+    assert "| scripted |" in proc.stdout and "| scripted-again |" in proc.stdout
+    assert len(list((tmp_path / "wandb").glob("offline-run-*/run-*.wandb"))) == 2  # a W&B run per model
     assert "| Model | BFCL MT" in proc.stdout and "Pass^2" in proc.stdout
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     sql = results["models"]["scripted"]["sqlbench"]
