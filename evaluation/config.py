@@ -29,6 +29,14 @@ class BenchmarksConfig(BaseModel):
     tau2: Tau2Settings | None = None
     sqlbench: SqlBenchSettings | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_defaults(cls, data: Any) -> Any:
+        # `bfcl:` with nothing after it selects BFCL with its default settings
+        if isinstance(data, dict):
+            return {k: ({} if v is None else v) for k, v in data.items()}
+        return data
+
     def selected(self) -> list[str]:
         return [name for name in BENCHMARKS if getattr(self, name) is not None]
 
@@ -84,6 +92,8 @@ def load_config(path: Path, overrides: dict[str, Any]) -> EvaluationConfig:
     except InputError as exc:
         raise ConfigError(str(exc)) from None
     data.update({k: v for k, v in overrides.items() if v is not None})
+    if overrides.get("trials") is not None and overrides.get("k") is None and isinstance(data.get("k"), int):
+        data["k"] = min(data["k"], overrides["trials"])  # --trials alone: report what those trials support
     try:
         return EvaluationConfig.model_validate(data)
     except ValidationError as exc:

@@ -44,6 +44,8 @@ class OutcomeLog:
                     continue  # a line cut short by a kill: that trial simply runs again
                 self._outcomes[outcome.key] = outcome
         self._file = path.open("ab")
+        if path.stat().st_size and not path.read_bytes().endswith(b"\n"):
+            self._file.write(b"\n")  # end a line cut short by a kill, or the next record joins it
 
     def done(self, benchmark: str, category: str, task_id: str, trial: int) -> bool:
         return (benchmark, category, task_id, trial) in self._outcomes

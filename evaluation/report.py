@@ -80,11 +80,12 @@ def write_report(output: Path, results: dict[str, dict[str, Any]], k: int, extra
 
 
 def log_wandb(settings: Any, model: str, results: dict[str, Any], outcomes: list[TrialOutcome],
-              config: dict[str, Any]) -> None:
+              config: dict[str, Any], several: bool = False) -> None:
     import wandb
 
-    run = wandb.init(project=settings.project, entity=settings.entity, group=settings.group,
-                     name=settings.run_name or model, config={**config, "model": model}, reinit="finish_previous")
+    name = f"{settings.run_name}-{model}" if settings.run_name and several else settings.run_name or model
+    run = wandb.init(project=settings.project, entity=settings.entity, group=settings.group, name=name,
+                     config={**config, "model": model}, reinit="finish_previous")
     try:
         metrics = {f"{b}/{c}/pass^{i}": v for b, cats in results.items() for c, e in cats.items()
                    for i, v in e["pass_k"].items() if v is not None}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import re
 import shutil
 import signal
 import socket
@@ -23,7 +24,7 @@ import urllib.request
 from pathlib import Path
 from typing import Iterator, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from generation.llm.endpoints import EndpointConfig
 
@@ -46,17 +47,47 @@ class ModelSpec(BaseModel):
 
     @model_validator(mode="after")
     def _one_source(self) -> "ModelSpec":
+        if not re.fullmatch(r"[\w.+-]+", self.name) or self.name in (".", ".."):
+            raise ValueError(f"model name {self.name!r} must be letters, digits and . _ + - (it names a folder)")
         if (self.endpoint is None) == (self.path is None):
             raise ValueError(f"model {self.name!r}: give exactly one of endpoint (a running server) or path")
+        fixed = {"base_url", "model", "api_key_env"} & set(self.sampling)
+        if fixed:
+            raise ValueError(f"model {self.name!r}: sampling cannot set {sorted(fixed)} (the server we start decides)")
+        try:
+            EndpointConfig.model_validate(self.sampling)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            what = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+            raise ValueError(f"model {self.name!r}: sampling.{'.'.join(map(str, first['loc']))}: {what}") from None
+        if self.server == "vllm" and "--tool-call-parser" not in self.server_args:
+            raise ValueError(f"model {self.name!r}: vLLM needs --tool-call-parser in server_args for tool calls "
+                             "(hermes for Qwen3)")
         return self
 
+    def local_path(self) -> Path | None:
+        """The checkpoint directory when `path` names one on disk (written ./x, /x or ~/x, or existing)."""
+        path = Path(self.path).expanduser()
+        if path.exists() or self.path.startswith((".", "/", "~")) or self.path.count("/") > 1:
+            return path
+        return None  # a Hub id (org/name)
 
-def wait_healthy(base_url: str, timeout_s: float, proc: subprocess.Popen | None = None, log: Path | None = None) -> None:
+    def check(self) -> None:
+        """What can be checked before anything runs: the endpoint answers, the local checkpoint exists."""
+        if self.endpoint is not None:
+            wait_healthy(self.endpoint, self.health_timeout_s)
+        elif (local := self.local_path()) is not None and not local.exists():
+            raise ServingError(f"model {self.name!r}: path does not exist: {self.path}")
+
+
+def wait_healthy(endpoint: EndpointConfig, timeout_s: float, proc: subprocess.Popen | None = None,
+                 log: Path | None = None) -> None:
     """Until `<base_url>/models` (OpenAI) or the server's `/health` (vLLM, transformers serve) answers 200."""
-    base = base_url.rstrip("/")
+    base = endpoint.base_url.rstrip("/")
     probes = [base + "/models", base.removesuffix("/v1") + "/health"]
+    headers = {"Authorization": f"Bearer {endpoint.api_key()}"}  # hosted APIs answer /models only with a key
     deadline = time.monotonic() + timeout_s
-    last = ""
+    reasons: dict[str, str] = {}
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             tail = log.read_text(errors="replace").strip().splitlines()[-1:] if log and log.exists() else []
@@ -64,13 +95,15 @@ def wait_healthy(base_url: str, timeout_s: float, proc: subprocess.Popen | None 
                                + (f": {tail[0][:300]}" if tail else ""))
         for url in probes:
             try:
-                with urllib.request.urlopen(url, timeout=min(5.0, timeout_s)) as reply:
+                with urllib.request.urlopen(urllib.request.Request(url, headers=headers),
+                                            timeout=min(5.0, timeout_s)) as reply:
                     if reply.status == 200:
                         return
             except (urllib.error.URLError, OSError) as exc:
-                last = f"{url}: {getattr(exc, 'reason', exc)}"
+                reasons[url] = str(getattr(exc, "reason", None) or exc)
         time.sleep(0.5)
-    raise ServingError(f"endpoint {base_url} did not answer {probes[0]} within {timeout_s:g} s ({last or 'no reply'})")
+    why = "; ".join(f"{url}: {reason}" for url, reason in reasons.items()) or "no reply"
+    raise ServingError(f"endpoint {endpoint.base_url} did not answer within {timeout_s:g} s ({why})")
 
 
 def _free_port() -> int:
@@ -81,26 +114,30 @@ def _free_port() -> int:
 
 def server_command(spec: ModelSpec, port: int) -> tuple[list[str], str]:
     """The command that serves `spec.path`, and the model name requests must carry."""
+    local = spec.local_path()
+    path = str(local.resolve()) if local is not None else spec.path
     kind = spec.server
     if kind == "auto":
         kind = "vllm" if importlib.util.find_spec("vllm") is not None or shutil.which("vllm") else "transformers"
     if kind == "vllm":
-        return (["vllm", "serve", spec.path, "--host", "127.0.0.1", "--port", str(port),
+        if "--tool-call-parser" not in spec.server_args:
+            raise ServingError(f"model {spec.name!r}: vLLM needs --tool-call-parser in server_args for tool calls "
+                               "(hermes for Qwen3)")
+        return (["vllm", "serve", path, "--host", "127.0.0.1", "--port", str(port),
                  "--served-model-name", spec.name, "--enable-auto-tool-choice", *spec.server_args], spec.name)
     cli = Path(sys.executable).with_name("transformers")
     program = str(cli) if cli.exists() else "transformers"
     # transformers serve answers for the model a request names, so requests name the path
-    return ([program, "serve", spec.path, "--host", "127.0.0.1", "--port", str(port), *spec.server_args], spec.path)
+    return ([program, "serve", path, "--host", "127.0.0.1", "--port", str(port), *spec.server_args], path)
 
 
 @contextlib.contextmanager
 def served(spec: ModelSpec, log_dir: Path) -> Iterator[EndpointConfig]:
     if spec.endpoint is not None:
-        wait_healthy(spec.endpoint.base_url, spec.health_timeout_s)
+        wait_healthy(spec.endpoint, spec.health_timeout_s)
         yield spec.endpoint
         return
-    if not Path(spec.path).expanduser().exists() and (spec.path.startswith((".", "/", "~")) or spec.path.count("/") > 1):
-        raise ServingError(f"model {spec.name!r}: path does not exist: {spec.path}")
+    spec.check()
     port = _free_port()
     command, model_name = server_command(spec, port)
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -112,21 +149,22 @@ def served(spec: ModelSpec, log_dir: Path) -> Iterator[EndpointConfig]:
             raise ServingError(f"cannot start the model server: {command[0]} not found") from None
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
-        wait_healthy(base_url, spec.startup_timeout_s, proc, log)
-        yield EndpointConfig.model_validate({"temperature": 0.0, **spec.sampling, "base_url": base_url,
-                                             "model": model_name, "api_key_env": None})
+        endpoint = EndpointConfig.model_validate({**spec.sampling, "base_url": base_url, "model": model_name,
+                                                  "api_key_env": None})
+        wait_healthy(endpoint, spec.startup_timeout_s, proc, log)
+        yield endpoint
     finally:
         _stop(proc)
 
 
 def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
+    """The whole process group: a server that exited may leave workers holding GPU memory."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        pass
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()

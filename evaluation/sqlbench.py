@@ -61,8 +61,6 @@ def _generation_config(settings: SqlBenchSettings, endpoint: EndpointConfig, tri
 
 def _outcome(db_id: str, index: int, trial: int, outcome: Any) -> TrialOutcome:
     task_id = f"{db_id}-{index}"
-    if not outcome.records:
-        return TrialOutcome("sqlbench", db_id, task_id, trial, False, error="no feasible task on this database")
     record = outcome.records[0]
     checks = {c.name: c.passed for c in record.validation.checks}
     success = all(checks.get(name, False) for name in SUCCESS_CHECKS)
@@ -76,13 +74,14 @@ def _outcome(db_id: str, index: int, trial: int, outcome: Any) -> TrialOutcome:
 
 
 async def _run(endpoint: EndpointConfig, settings: SqlBenchSettings, trials: int, log: OutcomeLog,
-               workdir: Path) -> None:
+               workdir: Path) -> set[str]:
+    """Runs the pending trials; returns the tasks skipped because no feasible task could be drawn."""
     sources = resolve_sources(settings.databases, workdir / "databases", settings.db_ids)
     limits = QueryLimits()
     todo = [(s, i, t) for s in sources for i in range(settings.tasks_per_database) for t in range(trials)
             if log.pending("sqlbench", s.db_id, f"{s.db_id}-{i}", t)]
     if not todo:
-        return
+        return set()
     worlds = {s.db_id: SqlWorld.build(s.open(), limits, settings.seed) for s in {s for s, _, _ in todo}}
     factories, pools = {}, []
     for t in sorted({t for _, _, t in todo}):
@@ -90,12 +89,22 @@ async def _run(endpoint: EndpointConfig, settings: SqlBenchSettings, trials: int
         pools.append(LLMPool(config.llm.endpoints, None))
         factories[t] = DialogueFactory(config, pools[-1])
     limit = asyncio.Semaphore(settings.concurrency)
+    infeasible: set[str] = set()
     progress = tqdm(total=len(todo), desc="sqlbench", unit="trial")
 
     async def one(source, index: int, trial: int) -> None:
-        async with limit:
-            outcome = await factories[trial].generate(worlds[source.db_id], index)
-        log.append(_outcome(source.db_id, index, trial, outcome))
+        db_id = source.db_id
+        try:
+            async with limit:
+                outcome = await factories[trial].generate(worlds[db_id], index)
+        except Exception as exc:  # one trial going wrong must not stop the others
+            log.append(TrialOutcome("sqlbench", db_id, f"{db_id}-{index}", trial, False, 0.0,
+                                    error=f"{type(exc).__name__}: {exc}"))
+        else:
+            if outcome.records:
+                log.append(_outcome(db_id, index, trial, outcome))
+            else:  # the seed drew no feasible task here: not the model's failure, and not a task
+                infeasible.add(f"{db_id}-{index}")
         progress.update()
 
     try:
@@ -104,14 +113,16 @@ async def _run(endpoint: EndpointConfig, settings: SqlBenchSettings, trials: int
         progress.close()
         for pool in pools:
             await pool.close()
+    return infeasible
 
 
 def run_sqlbench(endpoint: EndpointConfig, settings: SqlBenchSettings, trials: int, log: OutcomeLog,
                  workdir: Path) -> dict[str, Any]:
-    asyncio.run(_run(endpoint, settings, trials, log, workdir))
+    infeasible = asyncio.run(_run(endpoint, settings, trials, log, workdir))
     outcomes = log.outcomes("sqlbench")
     per_db: dict[str, list[TrialOutcome]] = {}
     for o in outcomes:
         per_db.setdefault(o.category, []).append(o)
     return {"trials": len(outcomes), "errors": sum(o.error is not None for o in outcomes),
+            "infeasible_tasks": sorted(infeasible),
             "success_rate": {db: sum(o.success for o in os) / len(os) for db, os in sorted(per_db.items())}}

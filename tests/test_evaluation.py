@@ -45,6 +45,9 @@ def test_outcome_log_survives_a_torn_line(tmp_path):
         assert log.done("sqlbench", "shop", "shop-0", 0)
         assert not log.done("sqlbench", "shop", "shop-0", 1)
         assert len(log.outcomes()) == 1
+        log.append(TrialOutcome("sqlbench", "shop", "shop-0", 1, False, 0.0))  # resumed: the next trial
+    with OutcomeLog(path) as log:
+        assert log.done("sqlbench", "shop", "shop-0", 1) and len(log.outcomes()) == 2
 
 
 def _requests(log: Path) -> int:
@@ -107,6 +110,10 @@ def test_cli_writes_the_table_and_json(tmp_path):
     assert set(sql) == {"clinic", "library", "shop", "overall"}
     assert sql["shop"]["trials"] == 2 and set(sql["overall"]["pass_k"]) == {"1", "2"}
     assert (tmp_path / "out" / "scripted" / "sqlbench" / "outcomes.jsonl").exists()
+    # the same output with other settings is refused, not mixed into the earlier trials
+    with scripted_server() as url:
+        proc = _eval(_config(tmp_path, url, benchmarks={"sqlbench": {"tasks_per_database": 1, "seed": 7}}), tmp_path)
+    assert proc.returncode == 1 and "holds trials made with other settings" in proc.stderr, proc.stderr[-2000:]
 
 
 @pytest.mark.parametrize("change, expected", [
@@ -116,6 +123,9 @@ def test_cli_writes_the_table_and_json(tmp_path):
     ({"models": [{"name": "gone", "endpoint": {"base_url": "http://127.0.0.1:9/v1", "model": "m"},
                   "health_timeout_s": 1}]}, "did not answer"),
     ({"models": [{"name": "gone", "path": "/no/such/model"}]}, "path does not exist"),
+    ({"models": [{"name": "m", "path": "./m", "sampling": {"temperatur": 1}}]}, "sampling.temperatur: unknown key"),
+    ({"models": [{"name": "m", "path": "./m", "server": "vllm"}]}, "--tool-call-parser"),
+    ({"models": [{"name": "../up", "path": "./m"}]}, "names a folder"),
 ])
 def test_cli_bad_input_is_one_line(tmp_path, change, expected):
     proc = _eval(_config(tmp_path, "http://127.0.0.1:9/v1", **change), tmp_path, timeout=60)
@@ -130,3 +140,14 @@ def test_shipped_configs_are_valid(name):
 
     config = load_config(ROOT / "configs" / "evaluation" / f"{name}.yaml", {})
     assert config.benchmarks.selected() == ["bfcl", "tau2", "sqlbench"] and config.k <= config.trials
+
+
+def test_an_empty_benchmark_section_selects_it_with_defaults(tmp_path):
+    from evaluation.config import load_config
+
+    path = tmp_path / "e.yaml"
+    path.write_text("models: [{name: m, endpoint: {base_url: 'http://127.0.0.1:9/v1'}}]\n"
+                    "trials: 3\nk: 3\nbenchmarks: {bfcl: , sqlbench: {}}\n")
+    config = load_config(path, {"trials": 2})
+    assert config.benchmarks.selected() == ["bfcl", "sqlbench"] and config.benchmarks.bfcl.limit is None
+    assert (config.trials, config.k) == (2, 2)  # --trials alone lowers the k the file asked for
