@@ -45,7 +45,7 @@ from typing import Any, Iterator
 import orjson
 from aiohttp import web
 
-from tests.support.servers import server_process
+from tests.support.servers import serve_forever, server_process
 
 ROOT = Path(__file__).resolve().parents[2]
 DONE = {"text": "Done."}
@@ -200,12 +200,7 @@ async def serve(port: int, script: Script) -> None:
     app.router.add_get("/requests", lambda _: web.Response(body=orjson.dumps(script.requests),
                                                            content_type="application/json"))
     app.router.add_get("/count", lambda _: web.json_response(len(script.requests)))
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", port)
-    await site.start()
-    print(f"PORT {site._server.sockets[0].getsockname()[1]}", flush=True)
-    await asyncio.Event().wait()
+    await serve_forever(app, port)
 
 
 @contextlib.contextmanager

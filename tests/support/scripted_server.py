@@ -23,6 +23,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from tests.support.servers import serve_forever
+
 FAULTS = ("bad_json", "unknown_tool", "wrong_types", "injection", "empty", "http_500", "timeout")
 WORD = re.compile(r"[a-z]+")
 VERBS = {"find": "search", "search": "search", "look": "search", "change": "update", "update": "update",
@@ -261,12 +263,7 @@ async def serve(port: int, script: Script) -> None:
     app.router.add_get("/health", lambda _: web.json_response({"status": "ok"}))
     app.router.add_get("/v1/models", lambda _: web.json_response({"object": "list", "data": [
         {"id": "scripted", "object": "model", "owned_by": "tests"}]}))
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", port, reuse_port=True)  # several processes may share a port
-    await site.start()
-    print(f"PORT {site._server.sockets[0].getsockname()[1]}", flush=True)
-    await asyncio.Event().wait()
+    await serve_forever(app, port)
 
 
 def main() -> None:

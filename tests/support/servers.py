@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import subprocess
@@ -9,6 +10,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from aiohttp import web
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,6 +24,17 @@ def _cpu_of(pid: int) -> float:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return 0.0
+
+
+async def serve_forever(app: web.Application, port: int = 0) -> None:
+    """Listen on 127.0.0.1 (port 0: any free one; shared ports allowed), print ``PORT n`` for
+    `server_process`, and serve until the process is stopped."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port, reuse_port=True)
+    await site.start()
+    print(f"PORT {site._server.sockets[0].getsockname()[1]}", flush=True)
+    await asyncio.Event().wait()
 
 
 @contextlib.contextmanager

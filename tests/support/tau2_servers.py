@@ -35,7 +35,7 @@ from typing import Any, Iterator
 import orjson
 from aiohttp import web
 
-from tests.support.servers import server_process
+from tests.support.servers import serve_forever, server_process
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -164,12 +164,7 @@ async def serve(port: int, script: Script) -> None:
     app = web.Application(client_max_size=64 << 20)
     app.router.add_post("/v1/chat/completions", script.handle)
     app.router.add_get("/stats", lambda _: web.json_response(dict(script.stats)))
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", port)
-    await site.start()
-    print(f"PORT {site._server.sockets[0].getsockname()[1]}", flush=True)
-    await asyncio.Event().wait()
+    await serve_forever(app, port)
 
 
 def main() -> None:
