@@ -86,10 +86,9 @@ def run_bfcl(endpoint: EndpointConfig, settings: BfclSettings, trials: int, log:
         raise ValueError(f"trials must be >= 1, got {trials}")
     settings = BfclSettings.model_validate(settings.model_dump())  # a settings object built without checks
     selected = load_entries(settings, workdir)
-    logged = {o.key: o for o in log.outcomes(BENCHMARK)}
     todo = [(category, entry, truth, trial) for trial in range(trials) for category, entries in selected.items()
             for entry, truth in entries
-            if (prev := logged.get((BENCHMARK, category, entry["id"], trial))) is None or prev.error is not None]
+            if log.pending(BENCHMARK, category, entry["id"], trial)]
     aborted = asyncio.run(_run_all(endpoint, settings, todo, log, workdir)) if todo else None
     summary = summarize(log, {c: [e["id"] for e, _ in entries] for c, entries in selected.items()}, trials)
     if aborted:

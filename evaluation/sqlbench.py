@@ -64,12 +64,12 @@ def _outcome(db_id: str, index: int, trial: int, outcome: Any) -> TrialOutcome:
     record = outcome.records[0]
     checks = {c.name: c.passed for c in record.validation.checks}
     success = all(checks.get(name, False) for name in SUCCESS_CHECKS)
-    failure = record.simulation.termination
-    detail = {"checks": checks, "termination": record.simulation.termination,
+    termination = record.simulation.termination
+    detail = {"checks": checks, "termination": termination,
               "turns": record.stats.turns, "tool_calls": record.stats.tool_calls,
               "tasks": [t.description for t in record.tasks]}
     # the endpoint giving up is an error (retried on a rerun); an empty or bad reply is the model's
-    error = failure if failure.startswith("llm_unavailable") else None
+    error = termination if termination.startswith("llm_unavailable") else None
     return TrialOutcome("sqlbench", db_id, task_id, trial, success, reward=float(success), error=error, detail=detail)
 
 

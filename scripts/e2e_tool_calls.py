@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from generation.tools.schema_check import problem  # noqa: E402
-from training.tiny import build_tiny_qwen3  # noqa: E402
+from training.tiny import build_tiny_qwen3, record_corpus  # noqa: E402
 
 
 def free_port() -> int:
@@ -125,8 +125,7 @@ def main() -> None:
     held_ids, prompts = held_out_prompts(rows, args.held_out, args.prompts)
     model = work / "tiny-qwen3"
     if not (model / "config.json").exists():
-        corpus = [json.dumps(r["tools"]) + json.dumps(r["messages"]) for r in rows[:120]]
-        build_tiny_qwen3(model, corpus, vocab_size=4096, hidden_size=args.hidden, layers=args.layers)
+        build_tiny_qwen3(model, record_corpus(rows[:120]), vocab_size=4096, hidden_size=args.hidden, layers=args.layers)
     before = rate(model, str(model), prompts)
     trained = work / "tiny-qwen3-sft"
     train_rows = work / "train_only"

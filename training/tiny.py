@@ -5,6 +5,7 @@ For tests and CPU smoke runs: no download, seconds to build.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 SPECIAL = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<tool_call>", "</tool_call>",
@@ -15,6 +16,11 @@ def qwen3_chat_template() -> str:
     import trl
 
     return (Path(trl.__file__).parent / "chat_templates" / "qwen3.jinja").read_text()
+
+
+def record_corpus(records: list[dict]) -> list[str]:
+    """Tokenizer training text from dialogue records: their tools and messages as JSON."""
+    return [json.dumps(r.get("tools")) + json.dumps(r.get("messages")) for r in records]
 
 
 def build_tiny_qwen3(directory: Path, corpus: list[str], vocab_size: int = 1024, hidden_size: int = 64,
@@ -42,7 +48,6 @@ def build_tiny_qwen3(directory: Path, corpus: list[str], vocab_size: int = 1024,
 
 def main() -> None:
     import argparse
-    import json
 
     parser = argparse.ArgumentParser(description="Build the tiny random Qwen3 (offline) for CPU smoke runs.")
     parser.add_argument("--output", type=Path, required=True)
@@ -52,8 +57,7 @@ def main() -> None:
     rows = [json.loads(line) for line in args.corpus.read_text().splitlines()[:200] if line]
     if not rows:
         raise SystemExit(f"error: no records in {args.corpus}")
-    corpus = [json.dumps(r.get("tools")) + json.dumps(r.get("messages")) for r in rows]
-    build_tiny_qwen3(args.output, corpus, vocab_size=args.vocab_size)
+    build_tiny_qwen3(args.output, record_corpus(rows), vocab_size=args.vocab_size)
     print(f"tiny Qwen3 written to {args.output}")
 
 
