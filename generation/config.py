@@ -13,7 +13,8 @@ from .llm.endpoints import EndpointsConfig
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: YAML's `true` is not the count 1, nor "3" the number 3
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class UserConfig(_Section):

@@ -28,6 +28,7 @@ from .llm.accounting import Accounting
 from .llm.endpoints import ROLES
 from .llm.pool import LLMPool
 from .records import DialogueRecord, Message, to_dataset
+from .run_folder import RunFolder
 from .stats import compute_stats, dataset_card, stats_markdown
 from .toolset import load_toolset
 from .world import SqlWorld
@@ -59,13 +60,6 @@ class GenerationPipeline:
 
     def _checkpoint(self) -> dict[int, Any]:
         """Finished dialogues from an earlier run of the same config into the same output."""
-        self.work.mkdir(parents=True, exist_ok=True)
-        marker = self.work / "config.sha256"
-        if marker.exists() and marker.read_text().strip() != self._fingerprint():
-            raise InputError(
-                f"{self.output} holds a run made with a different config; choose a new --output or delete it"
-            )
-        marker.write_text(self._fingerprint())
         done: dict[int, dict[str, Any]] = {}
         for path in sorted(self.work.glob("dialogues*.jsonl")):  # one file per worker
             for line in path.read_bytes().splitlines():
@@ -104,12 +98,17 @@ class GenerationPipeline:
     def run(self) -> dict[str, Any]:
         start = time.perf_counter()
         config = self.config
+        folder = RunFolder(self.output)
+        folder.claim()
         self.toolset = load_toolset(Path(config.toolset)) if config.execution == "simulated" else None
         self.sources = [] if self.toolset else resolve_sources(config.databases, self.cache_dir, config.db_ids)
+        fingerprints = {s.db_id: s.checked_fingerprint() for s in self.sources}
         self.priors = self._priors() if config.continue_from else None
         done = self._checkpoint()
+        folder.check_resume(self._fingerprint(), done, fingerprints)
         self.total = len(self.priors) if self.priors is not None else config.num_dialogues
         self._check_prior_databases()
+        folder.mark_started(self._fingerprint())
         loop_wall = time.perf_counter()
         cpu = _cpu_seconds()
         if config.workers == 1:

@@ -57,3 +57,15 @@ def combine(digests: dict[str, str]) -> str:
 
 def state_hash(conn: sqlite3.Connection) -> str:
     return combine(table_digests(conn))
+
+
+def database_sha256(path: Path) -> str:
+    """A SQLite file's fingerprint: the main file and, in WAL mode, the log that holds recent
+    commits (the main file alone can be unchanged while the data has changed)."""
+    digest = hashlib.sha256()
+    for part in (path, path.with_name(path.name + "-wal")):
+        if part.is_file():
+            with open(part, "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(chunk)
+    return digest.hexdigest()

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
-from .database import SqlDatabase
+from .database import SqlDatabase, open_read_only
+from .hashing import database_sha256
 
 BUILTIN = "builtin:demo"
 
@@ -20,6 +21,18 @@ class DatabaseSource:
 
     def open(self) -> SqlDatabase:
         return SqlDatabase(self.db_id, self.path, self.display_names)
+
+    def checked_fingerprint(self) -> str:
+        """The file's fingerprint, once it is known to be a SQLite database with tables to use."""
+        conn = open_read_only(self.path)
+        try:
+            tables = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' "
+                                  "AND name NOT LIKE 'sqlite_%'").fetchone()[0]
+        finally:
+            conn.close()
+        if not tables:
+            raise InputError(f"database {self.path} has no tables: nothing to build tools from")
+        return database_sha256(self.path)
 
 
 def resolve_sources(spec: str, cache_dir: Path, db_ids: list[str] | None = None) -> list[DatabaseSource]:
