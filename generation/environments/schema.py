@@ -6,9 +6,12 @@ comes from the values actually stored, with the declared affinity as the fallbac
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from anyascii import anyascii
 
 _JSON_OF_STORAGE = {"integer": "integer", "real": "number", "text": "string"}
 # Names that cannot be bare aliases or bind names in SQLite get a suffix.
@@ -27,8 +30,10 @@ _KEYWORDS = set(
 
 
 def snake(name: str) -> str:
-    """A bind-safe, lower snake_case identifier for a table or column name."""
-    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name.strip())
+    """A bind-safe, lower snake_case ASCII identifier for a table or column name."""
+    # Transliterate first: 'Straße' -> 'strasse', '顧客' -> 'gu_ke', where dropping non-ASCII
+    # letters would leave 'stra_e' or nothing at all.
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", anyascii(name.strip()))
     s = re.sub(r"[^0-9a-zA-Z]+", "_", s).strip("_").lower()
     if not s:
         s = "x"
@@ -37,16 +42,36 @@ def snake(name: str) -> str:
     return s if not s[0].isdigit() else f"n_{s}"
 
 
-def singular(words: str) -> str:
-    """'appointments' -> 'appointment', 'categories' -> 'category': for table names in sentences."""
-    head, _, last = words.rpartition(" ")
-    if last.endswith("ies") and len(last) > 4:
-        last = last[:-3] + "y"
-    elif last.endswith(("sses", "ches", "shes", "xes")):
-        last = last[:-2]
-    elif last.endswith("s") and not last.endswith(("ss", "us", "is")) and len(last) > 3:
-        last = last[:-1]
+def words(name: str) -> str:
+    """How a table or column name reads in a sentence: 'FirstName' -> 'first name', 'Übersicht' stays."""
+    if name.isascii():
+        return snake(name).replace("_", " ")
+    # A transliteration reads worse than the name itself, so a non-ASCII name keeps its letters.
+    return " ".join(re.sub(r"[\W_]+", " ", name).split()) or snake(name).replace("_", " ")
+
+
+# inflect reads a trailing s of a singular word it does not know as a plural ('status' is known,
+# 'bonus' -> 'bonu', 'alias' -> 'alia'); words with these endings are singular far more often.
+_SINGULAR_ENDINGS = ("ss", "us", "is", "ias")
+_KEEP_AS_IS = {"data", "atlas", "canvas", "lens"}
+
+
+def singular(phrase: str) -> str:
+    """'appointments' -> 'appointment', 'series' stays: the last word of a table name, for sentences."""
+    head, _, last = phrase.rpartition(" ")
+    lower = last.lower()
+    if (last.isascii() and last.isalpha() and len(last) > 3
+            and not lower.endswith(_SINGULAR_ENDINGS) and lower not in _KEEP_AS_IS):
+        last = _inflect().singular_noun(last) or last  # False: already singular
     return f"{head} {last}".strip()
+
+
+@functools.cache
+def _inflect():
+    # Imported on first use: inflect instruments itself with typeguard, which costs a second or two.
+    import inflect
+
+    return inflect.engine()
 
 
 def quote(identifier: str) -> str:
@@ -62,6 +87,8 @@ class Column:
     display: str
     param: str
     distinct_values: int
+    # GENERATED ALWAYS AS: SQLite computes it, so tools return it but never write it.
+    generated: bool = False
 
     @property
     def param_type(self) -> str:
@@ -82,10 +109,22 @@ class Column:
 
 @dataclass(frozen=True)
 class ForeignKey:
+    """A link of one or more columns; a composite key matches on all of them at once."""
+
     table: str
-    column: str
+    columns: tuple[str, ...]
     ref_table: str
-    ref_column: str
+    ref_columns: tuple[str, ...]
+
+    @property
+    def column(self) -> str:
+        """The linking column(s) as text, for prompts and logs; SQL must use ``columns``."""
+        return ", ".join(self.columns)
+
+    @property
+    def ref_column(self) -> str:
+        """The referenced column(s) as text, for prompts and logs; SQL must use ``ref_columns``."""
+        return ", ".join(self.ref_columns)
 
 
 @dataclass(frozen=True)
@@ -97,6 +136,7 @@ class Table:
     rowid_alias: bool  # INTEGER PRIMARY KEY: SQLite assigns the key on insert
     row_count: int
     slug: str = field(default="")
+    has_rowid: bool = True  # False for WITHOUT ROWID tables, whose rows only the primary key names
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -107,6 +147,16 @@ class Table:
     @property
     def key(self) -> Column | None:
         return self.column(self.primary_key[0]) if len(self.primary_key) == 1 else None
+
+    @property
+    def writable(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if not c.generated)
+
+    def tiebreak(self) -> str:
+        """The ORDER BY term that makes a row order total: rowid, or the key where there is none."""
+        if self.has_rowid:
+            return "rowid"
+        return ", ".join(quote(c) for c in self.primary_key or [c.name for c in self.columns])
 
     @property
     def label(self) -> Column | None:
@@ -127,6 +177,9 @@ class DatabaseSchema:
     db_id: str
     tables: tuple[Table, ...]
     foreign_keys: tuple[ForeignKey, ...]
+    # What no tool is built for, or only partly: "view:v" / "column:t.c" / "foreign_key:t(a)" ->
+    # "reason_code: detail", so a report can say so instead of leaving it out silently.
+    skipped: tuple[tuple[str, str], ...] = ()
 
     def table(self, name: str) -> Table:
         for t in self.tables:
@@ -142,77 +195,127 @@ def introspect(
 ) -> DatabaseSchema:
     """Read tables, keys and typed columns; ``display_names`` maps (table, column|None) to words."""
     names = display_names or {}
-    table_names = [
+    skipped: dict[str, str] = {}
+    tables, slugs = [], set()
+    for tname in _names_of(conn, "table"):
+        tables.append(_read_table(conn, tname, names, slugs, skipped))
+    for vname in _names_of(conn, "view"):
+        skipped[f"view:{vname}"] = f"view_skipped: {vname} is a view; tools are built for tables only"
+    fks = _foreign_keys(conn, tables, skipped)
+    return DatabaseSchema(db_id=db_id, tables=tuple(tables), foreign_keys=fks, skipped=tuple(skipped.items()))
+
+
+def _names_of(conn: sqlite3.Connection, kind: str) -> list[str]:
+    return [
         r[0]
         for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            "SELECT name FROM sqlite_master WHERE type=? AND name NOT LIKE 'sqlite_%' ORDER BY name", (kind,)
         )
     ]
-    tables, fks, slugs = [], [], set()
-    for tname in table_names:
-        info = conn.execute(f"PRAGMA table_info({quote(tname)})").fetchall()
-        row_count = conn.execute(f"SELECT COUNT(*) FROM {quote(tname)}").fetchone()[0]
-        columns, pk = [], []
-        params: set[str] = set()
-        for _cid, cname, ctype, notnull, _default, pk_pos in info:
-            stored = conn.execute(
-                f"SELECT typeof({quote(cname)}) AS t, COUNT(*) FROM {quote(tname)} GROUP BY t ORDER BY 2 DESC, 1"
-            ).fetchall()
-            kinds = [t for t, _ in stored]
-            if "blob" in kinds:
-                continue  # binary values have no JSON form; such columns are left out of tools
-            json_types = _json_types(kinds, ctype or "")
-            distinct = conn.execute(
-                f"SELECT COUNT(DISTINCT {quote(cname)}) FROM {quote(tname)}"
-            ).fetchone()[0]
-            param = _unique(snake(cname), params)
-            columns.append(
-                Column(
-                    name=cname,
-                    declared=(ctype or "").upper(),
-                    json_types=json_types,
-                    nullable=("null" in kinds) or (not notnull and not pk_pos),
-                    display=names.get((tname, cname)) or snake(cname).replace("_", " "),
-                    param=param,
-                    distinct_values=distinct,
-                )
-            )
-            if pk_pos:
-                pk.append((pk_pos, cname))
-        primary_key = tuple(c for _, c in sorted(pk))
-        rowid_alias = (
-            len(info) > 0
-            and len(primary_key) == 1
-            and any(c[1] == primary_key[0] and (c[2] or "").upper() == "INTEGER" for c in info)
-        )
-        tables.append(
-            Table(
-                name=tname,
-                display=singular(names.get((tname, None)) or snake(tname).replace("_", " ")),
-                columns=tuple(columns),
-                primary_key=tuple(p for p in primary_key if any(c.name == p for c in columns)),
-                rowid_alias=rowid_alias,
-                row_count=row_count,
-                slug=_unique(snake(tname), slugs),
-            )
-        )
-        for row in conn.execute(f"PRAGMA foreign_key_list({quote(tname)})"):
-            ref_table, from_col, to_col = row[2], row[3], row[4]
-            fks.append(ForeignKey(tname, from_col, ref_table, to_col))
+
+
+def _read_table(conn, tname: str, names: dict, slugs: set[str], skipped: dict[str, str]) -> Table:
+    # table_xinfo, unlike table_info, lists generated columns (hidden 2: virtual, 3: stored);
+    # hidden 1 marks a virtual table's own hidden columns, which are not data.
+    info = [r for r in conn.execute(f"PRAGMA table_xinfo({quote(tname)})").fetchall() if r[6] != 1]
+    columns, params = [], set()
+    for _cid, cname, ctype, notnull, _default, pk_pos, hidden in info:
+        column = _read_column(conn, tname, cname, ctype or "", bool(notnull or pk_pos), names, params)
+        if column is None:
+            skipped[f"column:{tname}.{cname}"] = (
+                f"blob_column_skipped: {tname}.{cname} holds binary values, which have no JSON form")
+            continue
+        if hidden in (2, 3):
+            column = replace(column, generated=True)
+            skipped[f"column:{tname}.{cname}"] = (
+                f"generated_column_read_only: {tname}.{cname} is computed by SQLite; "
+                "tools return it but never insert or update it")
+        columns.append(column)
+    primary_key = tuple(c for _, c in sorted((r[5], r[1]) for r in info if r[5]))
+    if not all(any(c.name == p for c in columns) for p in primary_key):
+        primary_key = ()  # part of the key was left out (binary): what remains names no row
+    has_rowid = _has_rowid(conn, tname)
+    rowid_alias = has_rowid and len(primary_key) == 1 and any(
+        r[1] == primary_key[0] and (r[2] or "").upper() == "INTEGER" for r in info)
+    return Table(
+        name=tname,
+        display=singular(names.get((tname, None)) or words(tname)),
+        columns=tuple(columns),
+        primary_key=primary_key,
+        rowid_alias=rowid_alias,
+        row_count=conn.execute(f"SELECT COUNT(*) FROM {quote(tname)}").fetchone()[0],
+        slug=_unique(snake(tname), slugs),
+        has_rowid=has_rowid,
+    )
+
+
+def _read_column(conn, tname: str, cname: str, ctype: str, required: bool, names: dict,
+                 params: set[str]) -> Column | None:
+    """The column typed from its stored values; None for binary columns."""
+    stored = conn.execute(
+        f"SELECT typeof({quote(cname)}) AS t, COUNT(*) FROM {quote(tname)} GROUP BY t ORDER BY 2 DESC, 1"
+    ).fetchall()
+    kinds = [t for t, _ in stored]
+    if "blob" in kinds:
+        return None
+    distinct = conn.execute(f"SELECT COUNT(DISTINCT {quote(cname)}) FROM {quote(tname)}").fetchone()[0]
+    return Column(
+        name=cname,
+        declared=ctype.upper(),
+        json_types=_json_types(kinds, ctype),
+        nullable=("null" in kinds) or not required,
+        display=names.get((tname, cname)) or words(cname),
+        param=_unique(snake(cname), params),
+        distinct_values=distinct,
+    )
+
+
+def _has_rowid(conn: sqlite3.Connection, table: str) -> bool:
+    try:  # pragma_table_list (SQLite 3.37+) says WITHOUT ROWID directly
+        row = conn.execute("SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?", (table,)).fetchone()
+    except sqlite3.OperationalError:
+        row = None
+    if row is not None:
+        return not row[0]
+    try:
+        conn.execute(f"SELECT rowid FROM {quote(table)} LIMIT 0")
+        return True
+    except sqlite3.OperationalError:
+        return False
+
+
+def _foreign_keys(conn, tables: list[Table], skipped: dict[str, str]) -> tuple[ForeignKey, ...]:
+    """One ForeignKey per constraint: PRAGMA gives one row per column, sharing the constraint's id."""
     by_name = {t.name.lower(): t for t in tables}
-    resolved = []
-    for fk in fks:
-        ref = by_name.get(fk.ref_table.lower())
-        if ref is None:
-            continue
-        ref_col = fk.ref_column or (ref.primary_key[0] if len(ref.primary_key) == 1 else None)
-        src = by_name[fk.table.lower()]
-        if ref_col is None or not _has(ref, ref_col) or not _has(src, fk.column):
-            continue
-        resolved.append(
-            ForeignKey(src.name, _canon(src, fk.column), ref.name, _canon(ref, ref_col))
-        )
-    return DatabaseSchema(db_id=db_id, tables=tuple(tables), foreign_keys=tuple(dict.fromkeys(resolved)))
+    found = []
+    for src in tables:
+        groups: dict[int, list] = {}
+        for row in conn.execute(f"PRAGMA foreign_key_list({quote(src.name)})"):
+            groups.setdefault(row[0], []).append(row)
+        for rows in groups.values():
+            rows.sort(key=lambda r: r[1])  # seq: position of the column within the key
+            fk = _resolve(src, rows, by_name)
+            if fk is None:
+                what = f"{src.name}({', '.join(str(r[3]) for r in rows)}) -> {rows[0][2]}"
+                skipped[f"foreign_key:{what}"] = f"foreign_key_skipped: {what} names no known table or column"
+            else:
+                found.append(fk)
+    return tuple(dict.fromkeys(found))
+
+
+def _resolve(src: Table, rows: list, by_name: dict[str, Table]) -> ForeignKey | None:
+    ref = by_name.get(str(rows[0][2]).lower())
+    if ref is None:
+        return None
+    from_cols = [r[3] for r in rows]
+    # REFERENCES parent without columns means the parent's primary key, column for column.
+    to_cols = [r[4] for r in rows] if all(r[4] for r in rows) else list(ref.primary_key)
+    if len(to_cols) != len(from_cols):
+        return None
+    if not all(_has(ref, c) for c in to_cols) or not all(_has(src, c) for c in from_cols):
+        return None
+    return ForeignKey(src.name, tuple(_canon(src, c) for c in from_cols),
+                      ref.name, tuple(_canon(ref, c) for c in to_cols))
 
 
 def _json_types(storage_kinds: list[str], declared: str) -> tuple[str, ...]:

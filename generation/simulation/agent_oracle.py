@@ -139,7 +139,8 @@ def _dependencies(call: PlannedCall) -> set[int]:
 def describe(tool: str, spec: dict[str, Any], value: Any, ok: bool) -> str:
     """One sentence about a tool output, quoting text values and stating numbers as they are."""
     if not ok:
-        return f'The {tool.replace("_", " ")} call returned an error: "{value["error"]["message"]}"'
+        # no tool name: names carry digits (cafe_2, n_18_49) that grounding would take for stated values
+        return f'That call returned an error: "{value["error"]["message"]}"'
     kind = spec.get("kind", "") if isinstance(spec, dict) else ""
     if isinstance(value, dict) and value.get("truncated"):
         rows = value["rows"]

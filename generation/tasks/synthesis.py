@@ -156,9 +156,10 @@ class TaskSynthesizer:
         if not actions:
             raise Infeasible("nothing to do with this entity")
         tool = rng.choice(actions)
-        key = tool.params[0]
-        binding = {} if entity.call < 0 else {key.name: entity.binding(key.column)}
-        args = {key.name: entity.value(key.column)}
+        # a composite link takes every column of the entity's key, each from the same row
+        keys = [p for p in tool.params if p.role == "key"]
+        binding = {} if entity.call < 0 else {p.name: entity.binding(p.column) for p in keys}
+        args = {p.name: entity.value(p.column) for p in keys}
         if tool.kind == "get":
             row = plan.run(tool, args, binding)
             field = _detail_field(entity.table, rng)
@@ -207,9 +208,9 @@ class TaskSynthesizer:
 
     def _new_value(self, copy: DatabaseCopy, entity: Entity, rng: random.Random):
         table = entity.table
-        fk_cols = {fk.column for fk in self.catalog.schema.foreign_keys if fk.table == table.name}
+        fk_cols = {c for fk in self.catalog.schema.foreign_keys if fk.table == table.name for c in fk.columns}
         candidates = [
-            c for c in table.columns
+            c for c in table.writable
             if c.name not in table.primary_key and c.name not in fk_cols and len(c.json_types) == 1
             and (c.is_numeric or 1 < c.distinct_values <= 12)
         ]
@@ -231,10 +232,9 @@ class TaskSynthesizer:
 
         for fk in self.catalog.schema.foreign_keys:
             if fk.ref_table == entity.table.name:
-                value = entity.row[entity.table.column(fk.ref_column).param]
-                hit = copy.conn.execute(
-                    f"SELECT 1 FROM {quote(fk.table)} WHERE {quote(fk.column)} = ? LIMIT 1", (value,)
-                ).fetchone()
+                values = [entity.row[entity.table.column(c).param] for c in fk.ref_columns]
+                match = " AND ".join(f"{quote(c)} = ?" for c in fk.columns)
+                hit = copy.conn.execute(f"SELECT 1 FROM {quote(fk.table)} WHERE {match} LIMIT 1", values).fetchone()
                 if hit:
                     return True
         return False

@@ -3,6 +3,8 @@
 Per table: get by key, search by text, find by numeric range, list ordered with a limit, insert,
 update chosen fields, delete. Per foreign key: the children of a parent, the parent of a child,
 a ranking of parents by their children (count, sum, average) and that summary for one parent.
+A composite foreign key links on all its columns at once. Generated columns are returned but
+never written; WITHOUT ROWID tables order ties by their primary key instead of rowid.
 Every row of a table has one JSON schema shared by all tools that return it, and a column's
 parameter has the same type everywhere, so an entity keeps one type across the toolset.
 """
@@ -87,7 +89,7 @@ class ToolBuilder:
         key, label = t.key, t.label
         src = quote(t.name)
         cols = self.select_list(t)
-        fk_cols = {fk.column for fk in self.schema.foreign_keys if fk.table == t.name}
+        fk_cols = self.link_columns(t)
         if key is not None:
             tools.append(self.tool(
                 f"get_{t.slug}_by_{key.param}", f"Get one {t.display} by its {key.display}.", "get", t,
@@ -118,7 +120,7 @@ class ToolBuilder:
                 f"find_{t.slug}_by_{n.param}_range",
                 f"Find {t.display} records whose {n.display} is between two values (inclusive).", "range", t,
                 f"SELECT {cols} FROM {src} WHERE {quote(n.name)} BETWEEN :{lo} AND :{hi} "
-                f"ORDER BY {quote(n.name)}, rowid LIMIT :limit",
+                f"ORDER BY {quote(n.name)}, {t.tiebreak()} LIMIT :limit",
                 {lo: {"type": "number", "description": f"Lowest {n.display}."},
                  hi: {"type": "number", "description": f"Highest {n.display}."},
                  "limit": self.limit_param()},
@@ -131,7 +133,7 @@ class ToolBuilder:
                 f"List {t.display} records ordered by {n.display}, highest first unless ascending is true.",
                 "list", t,
                 f"SELECT {cols} FROM {src} ORDER BY CASE WHEN :ascending THEN {quote(n.name)} END ASC, "
-                f"{quote(n.name)} DESC, rowid LIMIT :limit",
+                f"{quote(n.name)} DESC, {t.tiebreak()} LIMIT :limit",
                 {"ascending": {"type": "boolean", "default": False, "description": "Lowest first when true."},
                  "limit": self.limit_param()},
                 [], self.array_of(t),
@@ -143,7 +145,7 @@ class ToolBuilder:
     def write_tools(self, t: Table, key: Column | None) -> list[SqlTool]:
         src = quote(t.name)
         cols = self.select_list(t)
-        insertable = [c for c in t.columns if not (t.rowid_alias and key is not None and c.name == key.name)]
+        insertable = [c for c in t.writable if not (t.rowid_alias and key is not None and c.name == key.name)]
         if not insertable:
             return []
         props = {c.param: self.column_param(t, c) for c in insertable}
@@ -157,7 +159,7 @@ class ToolBuilder:
         )]
         if key is None:
             return tools
-        fields = [c for c in t.columns if c.name != key.name]
+        fields = [c for c in t.writable if c.name != key.name]
         if fields:
             props = {key.param: self.column_param(t, key)}
             props.update({c.param: self.column_param(t, c, f"New {c.display}; omit to keep it.") for c in fields})
@@ -180,20 +182,27 @@ class ToolBuilder:
         return tools
 
     # -- per foreign key -----------------------------------------------------------------
+    def link_columns(self, table: Table) -> set[str]:
+        """Columns of ``table`` that point at another table: no measures or fields to vary."""
+        return {c for fk in self.schema.foreign_keys if fk.table == table.name for c in fk.columns}
+
     def fk_tools(self, fk: ForeignKey) -> list[SqlTool]:
         child, parent = self.schema.table(fk.table), self.schema.table(fk.ref_table)
         if child.name == parent.name:
             return []
-        ref, link = parent.column(fk.ref_column), child.column(fk.column)
+        refs = [parent.column(c) for c in fk.ref_columns]
+        links = [child.column(c) for c in fk.columns]
+        by = " and ".join(r.display for r in refs)
         tools = [self.tool(
             f"list_{child.slug}_for_{parent.slug}",
-            f"List the {child.display} records linked to one {parent.display} (by its {ref.display}).",
+            f"List the {child.display} records linked to one {parent.display} (by its {by}).",
             "children", child,
-            f"SELECT {self.select_list(child)} FROM {quote(child.name)} WHERE {quote(link.name)} = :{ref.param} "
-            f"ORDER BY rowid LIMIT :limit",
-            {ref.param: self.column_param(parent, ref), "limit": self.limit_param()},
-            [ref.param], self.array_of(child),
-            [Param(ref.param, "key", parent.name, ref.name), Param("limit", "limit", required=False)],
+            f"SELECT {self.select_list(child)} FROM {quote(child.name)} WHERE "
+            + " AND ".join(f"{quote(link.name)} = :{r.param}" for link, r in zip(links, refs))
+            + f" ORDER BY {child.tiebreak()} LIMIT :limit",
+            {r.param: self.column_param(parent, r) for r in refs} | {"limit": self.limit_param()},
+            [r.param for r in refs], self.array_of(child),
+            [Param(r.param, "key", parent.name, r.name) for r in refs] + [Param("limit", "limit", required=False)],
         )]
         ckey = child.key
         if ckey is not None:
@@ -201,55 +210,64 @@ class ToolBuilder:
                 f"get_{parent.slug}_of_{child.slug}",
                 f"Get the {parent.display} that one {child.display} belongs to.", "parent", parent,
                 f"SELECT {self.select_list(parent, 'p')} FROM {quote(parent.name)} AS p "
-                f"JOIN {quote(child.name)} AS c ON c.{quote(link.name)} = p.{quote(ref.name)} "
+                f"JOIN {quote(child.name)} AS c ON {_join(links, refs)} "
                 f"WHERE c.{quote(ckey.name)} = :{ckey.param}",
                 {ckey.param: self.column_param(child, ckey)}, [ckey.param], self.entity_schema(parent),
                 [Param(ckey.param, "key", child.name, ckey.name)],
             ))
-        tools += self.aggregate_tools(fk, child, parent, ref, link)
+        tools += self.aggregate_tools(child, parent, refs, links)
         return tools
 
-    def aggregate_tools(self, fk, child: Table, parent: Table, ref: Column, link: Column) -> list[SqlTool]:
-        fk_cols = {f.column for f in self.schema.foreign_keys if f.table == child.name}
+    def aggregate_tools(self, child: Table, parent: Table, refs: list[Column], links: list[Column]) -> list[SqlTool]:
+        fk_cols = self.link_columns(child)
         measures = [
             c for c in child.columns
             if c.is_numeric and c.name not in child.primary_key and c.name not in fk_cols and c.distinct_values > 2
         ][:1]
         count = f"{child.slug}_count"
-        exprs = [f"COUNT(c.{quote(link.name)}) AS {count}"]
-        props: dict[str, Any] = {ref.param: ref.value_schema(), count: {"type": "integer"}}
+        # a child row joins only when every link column matched, so the first one counts them all
+        exprs = [f"COUNT(c.{quote(links[0].name)}) AS {count}"]
+        props: dict[str, Any] = {r.param: r.value_schema() for r in refs}
+        props[count] = {"type": "integer"}
         for m in measures:
             exprs.append(f"SUM(c.{quote(m.name)}) AS total_{m.param}")
             exprs.append(f"AVG(c.{quote(m.name)}) AS average_{m.param}")
             props[f"total_{m.param}"] = {"type": ["number", "null"]}
             props[f"average_{m.param}"] = {"type": ["number", "null"]}
         label = parent.label
-        head = f"p.{quote(ref.name)} AS {ref.param}"
-        if label is not None and label.name != ref.name:
+        head = ", ".join(f"p.{quote(r.name)} AS {r.param}" for r in refs)
+        if label is not None and label.name not in {r.name for r in refs}:
             head += f", p.{quote(label.name)} AS {label.param}"
             props[label.param] = label.value_schema()
         summary = {"type": "object", "title": f"{parent.slug}_{child.slug}_summary",
                    "properties": props, "required": list(props)}
         base = (f"SELECT {head}, {', '.join(exprs)} FROM {quote(parent.name)} AS p "
-                f"LEFT JOIN {quote(child.name)} AS c ON c.{quote(link.name)} = p.{quote(ref.name)}")
+                f"LEFT JOIN {quote(child.name)} AS c ON {_join(links, refs)}")
+        group = ", ".join(f"p.{quote(r.name)}" for r in refs)
         what = f"the number of {child.display} records" + (
             f" and the total and average {measures[0].display}" if measures else "")
         return [
             self.tool(
                 f"rank_{parent.slug}_by_{child.slug}_count",
                 f"Rank {parent.display} records by {what}, most first.", "aggregate", parent,
-                f"{base} GROUP BY p.{quote(ref.name)} ORDER BY {count} DESC, p.{quote(ref.name)} LIMIT :limit",
+                f"{base} GROUP BY {group} ORDER BY {count} DESC, {group} LIMIT :limit",
                 {"limit": self.limit_param()}, [], {"type": "array", "items": summary},
                 [Param("limit", "limit", required=False)],
             ),
             self.tool(
                 f"summarize_{child.slug}_for_{parent.slug}",
                 f"For one {parent.display}, {what}.", "summary", parent,
-                f"{base} WHERE p.{quote(ref.name)} = :{ref.param} GROUP BY p.{quote(ref.name)}",
-                {ref.param: self.column_param(parent, ref)}, [ref.param], summary,
-                [Param(ref.param, "key", parent.name, ref.name)],
+                f"{base} WHERE " + " AND ".join(f"p.{quote(r.name)} = :{r.param}" for r in refs)
+                + f" GROUP BY {group}",
+                {r.param: self.column_param(parent, r) for r in refs}, [r.param for r in refs], summary,
+                [Param(r.param, "key", parent.name, r.name) for r in refs],
             ),
         ]
+
+
+def _join(links: list[Column], refs: list[Column]) -> str:
+    """Child ``c`` matches parent ``p`` on every column of the key, not just the first."""
+    return " AND ".join(f"c.{quote(link.name)} = p.{quote(r.name)}" for link, r in zip(links, refs))
 
 
 def synthesize_tools(schema: DatabaseSchema, row_cap: int) -> list[SqlTool]:

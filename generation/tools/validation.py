@@ -1,6 +1,8 @@
 """Check every tool before use: one allowed statement, known tables and columns, and a real run.
 
-A tool that fails any check is dropped and counted with its reason, never silently kept.
+A tool that fails any check is dropped and counted with its reason, never silently kept. What
+the schema offers no tool for (views, binary columns, unresolvable links) or only reads
+(generated columns) is listed as skipped, so nothing is left out without a word.
 """
 
 from __future__ import annotations
@@ -28,10 +30,16 @@ _WRITE = (exp.Insert, exp.Update, exp.Delete)
 class ToolReport:
     kept: list[SqlTool]
     dropped: dict[str, str] = field(default_factory=dict)  # tool name -> reason
+    # schema object ("view:v", "column:t.c", "foreign_key:...") -> "reason_code: detail"
+    skipped: dict[str, str] = field(default_factory=dict)
 
     @property
     def reasons(self) -> Counter:
         return Counter(reason.split(":")[0] for reason in self.dropped.values())
+
+    @property
+    def skipped_reasons(self) -> Counter:
+        return Counter(reason.split(":")[0] for reason in self.skipped.values())
 
 
 def static_problem(tool: SqlTool, schema: DatabaseSchema) -> str | None:
@@ -62,7 +70,7 @@ def static_problem(tool: SqlTool, schema: DatabaseSchema) -> str | None:
 
 def validate_tools(tools: list[SqlTool], db: SqlDatabase, toolbox: Toolbox, seed: int = 0) -> ToolReport:
     """Keep the tools that pass the static checks and run cleanly on a scratch copy."""
-    report = ToolReport(kept=[])
+    report = ToolReport(kept=[], skipped=dict(db.schema.skipped))
     rng = random.Random(seed)
     scratch = db.copy()
     try:
