@@ -8,6 +8,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .environments.guards import QueryLimits
 from .errors import InputError
 from .llm.endpoints import EndpointsConfig
 
@@ -47,8 +48,16 @@ class LLMConfig(_Section):
 
 
 class SqlConfig(_Section):
-    timeout_ms: int = Field(1000, ge=1)
+    """Limits on every tool query (see environments/guards.py)."""
+
+    timeout_ms: int = Field(10_000, ge=1)  # wall-clock safety net; max_vm_steps is the real limit
     row_cap: int = Field(50, ge=1)
+    max_vm_steps: int = Field(20_000_000, ge=1)  # SQLite VM steps per query: the same on every run
+    max_text_chars: int = Field(2000, ge=1)  # longer text cells are cut and marked
+
+    def limits(self) -> QueryLimits:
+        return QueryLimits(timeout_ms=self.timeout_ms, row_cap=self.row_cap, max_vm_steps=self.max_vm_steps,
+                           max_text_chars=self.max_text_chars)
 
 
 class GenerationConfig(_Section):
@@ -85,6 +94,14 @@ class GenerationConfig(_Section):
     @property
     def uses_llm(self) -> bool:
         return "llm" in (self.user.policy, self.agent.policy, self.tasks.policy, self.judge.policy)
+
+    @field_validator("tasks_per_dialogue", mode="before")
+    @classmethod
+    def _counts_from_json(cls, value):
+        """JSON can only spell the task counts as strings ("3"): take those as the integers they name."""
+        if isinstance(value, dict):
+            return {int(k) if isinstance(k, str) and k.isdigit() else k: v for k, v in value.items()}
+        return value
 
     @field_validator("tasks_per_dialogue")
     @classmethod

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from .guards import QueryLimits, QueryTimeout, StatementGuard
-from .hashing import combine, file_sha256, table_digest, table_digests
+from .guards import PinnedFunctions, QueryLimitExceeded, QueryLimits, StatementGuard, nondeterministic_writes
+from .hashing import (
+    Ledger,
+    RowHashes,
+    TableSum,
+    combine,
+    database_sha256,
+    digest,
+    install_ledger,
+    table_columns,
+    table_digest,
+    table_names,
+    table_sum,
+)
 from .schema import DatabaseSchema, introspect
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -39,6 +53,28 @@ class QueryResult:
     truncated: bool
 
 
+@dataclass(frozen=True)
+class BaseState:
+    """What every copy of one source starts from: its tables' columns, row sums and digests, and
+    the ledger that keeps the sums up to date on the copy."""
+
+    columns: dict[str, list[str]]
+    sums: dict[str, TableSum]
+    ledger: Ledger
+
+    @functools.cached_property
+    def digests(self) -> dict[str, str]:
+        return {t: digest(self.columns[t], s) for t, s in self.sums.items()}
+
+
+def base_state(template: sqlite3.Connection) -> BaseState:
+    """Sums every table of ``template`` and installs the ledger there (after which the template
+    holds one table more than the source: ``table_names`` leaves it out)."""
+    columns = {t: table_columns(template, t) for t in table_names(template)}
+    sums = {t: table_sum(template, t, c) for t, c in columns.items()}
+    return BaseState(columns, sums, install_ledger(template, sums, columns))
+
+
 class SqlDatabase:
     """One source database: schema, fingerprint, and a template copy new dialogues start from."""
 
@@ -52,52 +88,113 @@ class SqlDatabase:
         self.path = path
         source = open_read_only(path)
         try:
-            self.fingerprint = file_sha256(path)
+            self.fingerprint = database_sha256(path)
             self._template = sqlite3.connect(":memory:", check_same_thread=False)
             source.backup(self._template)
             self.schema: DatabaseSchema = introspect(self._template, db_id, display_names)
+            # tables whose writes reach SQL that cannot be made deterministic: name -> reason
+            self.nondeterministic_writes = nondeterministic_writes(self._template)
+            self.base = base_state(self._template)
         except sqlite3.DatabaseError as exc:
             raise InputError(f"corrupt SQLite database {path}: {exc}") from None
         finally:
             source.close()
-        self.base_digests = table_digests(self._template)
+        self.base_digests = self.base.digests
         self.base_hash = combine(self.base_digests)
         self.source_cache: dict[Any, Any] = {}  # query results on the source state, shared by clean copies
 
     def copy(self) -> "DatabaseCopy":
         conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         self._template.backup(conn)
-        return DatabaseCopy(conn, self.base_digests, self.source_cache)
+        return DatabaseCopy(conn, self.base, self.source_cache)
+
+
+_LIMIT_EVENTS = {"query_limit": "queries_over_step_budget", "timeout": "queries_timed_out"}
 
 
 class DatabaseCopy:
-    """A dialogue's own database: state persists across its calls and is shared with no one."""
+    """A dialogue's own database: state persists across its calls and is shared with no one.
 
-    def __init__(self, conn: sqlite3.Connection, base_digests: dict[str, str],
-                 source_cache: dict[Any, Any] | None = None) -> None:
+    ``events`` counts what the copy's queries ran into: ``text_cells_truncated`` (text cells cut at
+    ``max_text_chars``), ``queries_over_step_budget`` and ``queries_timed_out``.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, base: BaseState, source_cache: dict[Any, Any] | None = None) -> None:
         self.conn = conn
-        self._base = base_digests
+        self._base = base
         self._source_cache = source_cache if source_cache is not None else {}
-        self._guard = StatementGuard()
+        self.events: Counter = Counter()
+        self._guard = StatementGuard(bookkeeping={base.ledger.table})
         self._guard.install(conn)
+        self._pinned = PinnedFunctions()
+        self._pinned.install(conn)
+        self._hashes = RowHashes(conn, base.ledger, base.columns)
+        self._writes_of: dict[str, set[str]] = {}  # statement -> the tables it writes
 
     def run(self, sql: str, params: dict[str, Any], *, writes: bool, limits: QueryLimits) -> QueryResult:
-        """Execute one statement with named binds; raises sqlite3.Error or QueryTimeout."""
-        self._guard.arm(limits.timeout_ms, allow_writes=writes)
+        """Execute one statement with named binds; raises sqlite3.Error or QueryLimitExceeded
+        (QueryTimeout when the wall-clock safety net fired)."""
+        self._pinned.reseed(sql, params)
+        try:
+            names, fetched = self._write(sql, params, limits) if writes else self._execute(sql, params, limits)
+        except QueryLimitExceeded as exc:
+            self.events[_LIMIT_EVENTS[exc.kind]] += 1
+            raise
+        rows = [dict(zip(names, self._capped(r, limits.max_text_chars))) for r in fetched[: limits.row_cap]]
+        return QueryResult(rows, len(fetched) > limits.row_cap)
+
+    def _execute(self, sql: str, params: dict[str, Any], limits: QueryLimits, writes: bool = False,
+                 interrupt: bool = True) -> tuple[list[str], list[tuple]]:
+        self._guard.arm(limits, allow_writes=writes, interrupt_on_budget=interrupt)
         try:
             cursor = self.conn.execute(sql, params)
             names = [d[0] for d in cursor.description or ()]
             fetched = cursor.fetchmany(limits.row_cap + 1)
-            truncated = len(fetched) > limits.row_cap
             if writes:
                 cursor.fetchall()  # a RETURNING statement finishes its write only when drained
         except sqlite3.OperationalError as exc:
-            if "interrupted" in str(exc):
-                raise QueryTimeout(f"query exceeded {limits.timeout_ms} ms") from None
+            hit = self._guard.limit_error(limits)
+            if hit is not None and "interrupted" in str(exc):
+                raise hit from None
             raise
         finally:
             self._guard.disarm()
-        return QueryResult([dict(zip(names, r)) for r in fetched[: limits.row_cap]], truncated)
+        return names, fetched
+
+    def _write(self, sql: str, params: dict[str, Any], limits: QueryLimits) -> tuple[list[str], list[tuple]]:
+        """A write inside the caller's transaction (a planner's savepoint) is not interrupted at
+        its budget, since SQLite would roll back that whole transaction: it runs in a savepoint
+        of its own, undone when it went over."""
+        nested = self.conn.in_transaction
+        if nested:
+            self.conn.execute("SAVEPOINT tooldial_write")
+        try:
+            result = self._execute(sql, params, limits, writes=True, interrupt=not nested)
+            hit = self._guard.limit_error(limits)
+            if hit is not None:
+                raise hit
+        except BaseException:
+            if nested and self.conn.in_transaction:
+                self.conn.execute("ROLLBACK TO tooldial_write")
+                self.conn.execute("RELEASE tooldial_write")
+            elif nested:  # only an interrupt does that: the wall-clock safety net fired mid-write
+                raise RuntimeError(f"a write ran past the {limits.timeout_ms} ms safety limit and SQLite rolled "
+                                   "back the caller's whole transaction; raise sql.timeout_ms") from None
+            raise
+        finally:
+            # the authorizer sees a statement only when it is compiled, not when reused from the cache
+            self._writes_of.setdefault(sql, set()).update(self._guard.written)
+        if nested:
+            self.conn.execute("RELEASE tooldial_write")
+        self._hashes.reconcile(self._writes_of[sql])
+        return result
+
+    def _capped(self, row: tuple, cap: int) -> tuple:
+        if not any(isinstance(v, str) and len(v) > cap for v in row):
+            return row
+        self.events["text_cells_truncated"] += sum(1 for v in row if isinstance(v, str) and len(v) > cap)
+        return tuple(f"{v[:cap]}… [truncated, {len(v)} chars]" if isinstance(v, str) and len(v) > cap else v
+                     for v in row)
 
     def cached(self, table: str, key: Any, compute):
         """``compute()`` for a read of ``table``, remembered across copies while ``table`` is unwritten."""
@@ -108,8 +205,12 @@ class DatabaseCopy:
         return self._source_cache[(table, key)]
 
     def state_hash(self) -> str:
-        digests = dict(self._base)
-        for table in self._guard.dirty_tables:
+        """From the sums the copy's triggers keep; only an untracked (virtual) table is rescanned."""
+        digests = dict(self._base.digests)
+        for table, summed in self._hashes.sums().items():
+            if summed != self._base.sums[table]:
+                digests[table] = digest(self._base.columns[table], summed)
+        for table in self._guard.dirty_tables - set(self._hashes.tracked):
             digests[table] = table_digest(self.conn, table)
         return combine(digests)
 

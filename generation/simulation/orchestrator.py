@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..environments.database import DatabaseCopy
@@ -21,9 +22,15 @@ class SqlToolEnvironment:
         self.toolbox = toolbox
         self.catalog = catalog
         self.copy = copy
+        self._events_before = Counter(copy.events)  # a replayed prior dialogue counted its own
 
     async def call(self, name: str, arguments: str) -> ToolOutput:
         return self.toolbox.call(self.copy, name, arguments)
+
+    @property
+    def events(self) -> Counter:
+        """What this dialogue's calls ran into (text cells truncated, query limits)."""
+        return self.copy.events - self._events_before
 
     def spec(self, name: str) -> dict[str, Any]:
         tool = self.toolbox.tools.get(name)
@@ -44,6 +51,7 @@ class SimulationResult:
     termination: str
     stats: Stats
     state: DialogueState
+    events: Counter = field(default_factory=Counter)
 
 
 async def simulate(
@@ -85,12 +93,16 @@ async def simulate(
         if state.failure:
             termination = state.failure
             break
+        if isinstance(env, SqlToolEnvironment) and state.limit_hit:  # it cannot be kept: stop here
+            termination = "query_limit"
+            break
     return SimulationResult(
         messages=state.messages,
         completed=state.completed,
         termination=termination,
         stats=dialogue_stats(state.messages, len(tasks)),
         state=state,
+        events=env.events if isinstance(env, SqlToolEnvironment) else Counter(),
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from ..records import Message, PlannedCall, Subtask, Task
+from ..tools.runtime import limit_error
 
 SubtaskRef = tuple[int, int]  # (task index, subtask index)
 
@@ -45,6 +46,11 @@ class DialogueState:
     failure: str | None = None  # why the dialogue cannot go on (a policy gave up or an endpoint died)
     user_turns: int = 0
     completed: bool = False
+
+    @property
+    def limit_hit(self) -> bool:
+        """A call ran into a query limit: what it returned says nothing about the data."""
+        return any(not c.ok and limit_error(c.output) for c in self.calls)
 
     def subtask(self, ref: SubtaskRef) -> Subtask:
         return self.tasks[ref[0]].subtasks[ref[1]]

@@ -2,6 +2,9 @@
 
 Every failure becomes a structured tool error inside the dialogue (the agent sees it and can
 recover); nothing an agent sends can crash the run or reach the SQL text, since values are bound.
+A call that ran into a query limit (error type in ``LIMIT_ERRORS``) is the exception: the
+dialogue ends there and is rejected, since a limit says something about our settings, nothing
+about the data.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ from typing import Any
 import orjson
 
 from ..environments.database import DatabaseCopy
-from ..environments.guards import QueryLimits, QueryTimeout
+from ..environments.guards import QueryLimitExceeded, QueryLimits
 from .schema_check import problem
 from .spec import SqlTool
+
+LIMIT_ERRORS = ("query_limit", "timeout")
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,13 @@ class ToolOutput:
     content: str  # JSON text, placed verbatim in the tool message
     value: Any
     ok: bool
+
+
+def limit_error(value: Any) -> str | None:
+    """The query limit a tool output reports ("query_limit" or "timeout"), or None."""
+    error = value.get("error") if isinstance(value, dict) and len(value) == 1 else None
+    kind = error.get("type") if isinstance(error, dict) else None
+    return kind if kind in LIMIT_ERRORS else None
 
 
 def dumps(value: Any) -> str:
@@ -55,6 +67,13 @@ def checked_arguments(schema: dict[str, Any], arguments: str | dict[str, Any]) -
     return arguments
 
 
+def _too_long(arguments: dict[str, Any], cap: int) -> ToolOutput | None:
+    for name, value in arguments.items():
+        if isinstance(value, str) and len(value) > cap:
+            return error_output("invalid_arguments", f"Argument {name} is longer than {cap} characters.")
+    return None
+
+
 class Toolbox:
     """The tools of one environment, callable by name on any copy of its database."""
 
@@ -69,14 +88,18 @@ class Toolbox:
         arguments = checked_arguments(tool.parameters, arguments)
         if isinstance(arguments, ToolOutput):
             return arguments
+        too_long = _too_long(arguments, self.limits.max_text_chars)
+        if too_long is not None:  # no text longer than a cell may show goes in either
+            copy.events["tool_arguments_too_long"] += 1
+            return too_long
         binds = {
             param: arguments.get(param, spec.get("default"))
             for param, spec in tool.parameters["properties"].items()
         }
         try:
             result = copy.run(tool.sql, binds, writes=tool.writes, limits=self.limits)
-        except QueryTimeout as exc:
-            return error_output("timeout", str(exc))
+        except QueryLimitExceeded as exc:  # kind "query_limit" (step budget) or "timeout" (wall clock)
+            return error_output(exc.kind, str(exc))
         except sqlite3.Error as exc:
             return error_output("database_error", str(exc))
         if tool.single:

@@ -73,9 +73,12 @@ def validate_tools(tools: list[SqlTool], db: SqlDatabase, toolbox: Toolbox, seed
     report = ToolReport(kept=[], skipped=dict(db.schema.skipped))
     rng = random.Random(seed)
     scratch = db.copy()
+    unpinned = db.nondeterministic_writes  # table -> why its writes could differ between two runs
     try:
         for tool in tools:
-            reason = static_problem(tool, db.schema) or _run_problem(tool, scratch, toolbox, rng)
+            reason = (static_problem(tool, db.schema)
+                      or (unpinned.get(tool.table) if tool.writes else None)
+                      or _run_problem(tool, scratch, toolbox, rng))
             if reason:
                 report.dropped[tool.name] = reason
             else:

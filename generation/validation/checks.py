@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from ..records import Check, Message, Task
+from ..tools.runtime import limit_error
 from ..tools.schema_check import matches
 from ..tools.spec import error_schema, truncated_schema
 from ..values import facts, fmt
@@ -97,21 +98,34 @@ def check_output_schemas(messages: list[Message], returns: dict[str, dict[str, A
                  + (f"; bad: {', '.join(bad[:5])}" if bad else ""))
 
 
+def _unquote_known(text: str, quoted_facts: set[str]) -> str:
+    """``text`` with every known value that contains a double quote, and is stated between double
+    quotes, blanked out (longest first): the quoted-span scan would cut it at its inner quotes."""
+    for value in sorted(quoted_facts, key=lambda v: (-len(v), v)):
+        if value in text:
+            text = text.replace(f'"{value}"', " ")
+    return text
+
+
 def check_grounding(messages: list[Message]) -> Check:
     """Every number and quoted value the agent states appears earlier in a tool output or user message."""
     known: set[str] = set()
+    with_quotes: set[str] = set()  # known values holding a double quote
     said: list[str] = []
     unsupported: list[str] = []
     for m in messages:
         text = m.content or ""
         if m.role == "tool":
             try:
-                facts(json.loads(text), known)
+                found = facts(json.loads(text))
             except json.JSONDecodeError:
-                pass
+                continue
+            known |= found
+            with_quotes.update(v for v in found if '"' in v)
         elif m.role == "user":
             said.append(text.lower())
         elif m.role == "assistant" and text:
+            text = _unquote_known(text, with_quotes)
             quoted = _QUOTED.findall(text)
             rest = _QUOTED.sub(" ", text)
             for value in quoted + _NUMBER.findall(rest):
@@ -120,6 +134,25 @@ def check_grounding(messages: list[Message]) -> Check:
     return Check(name="grounded", passed=not unsupported,
                  detail="every stated value appears in an earlier tool output" if not unsupported
                  else f"unsupported: {', '.join(unsupported[:5])}")
+
+
+def _limit_error(content: str) -> str | None:
+    """The limit a tool output reports (its error type), if it is a query-limit error."""
+    if '"error"' not in content:
+        return None
+    try:
+        return limit_error(json.loads(content))
+    except json.JSONDecodeError:
+        return None
+
+
+def check_query_limits(messages: list[Message]) -> Check:
+    """No tool call ran into a query limit: its error is about our settings (or, for the
+    wall-clock safety net, the machine's load), not the data, so it is never kept."""
+    hits = [f"{m.name} ({kind})" for m in messages if m.role == "tool" and (kind := _limit_error(m.content or ""))]
+    return Check(name="no_query_limit", passed=not hits,
+                 detail="no tool call hit a query limit" if not hits
+                 else f"{len(hits)} tool call(s) hit a query limit: {', '.join(hits[:5])}")
 
 
 def check_answers(messages: list[Message], tasks: list[Task]) -> Check:
