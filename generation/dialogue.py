@@ -15,13 +15,14 @@ from typing import Any
 from .config import GenerationConfig
 from .environments.database import DatabaseCopy
 from .llm.accounting import Accounting
+from .llm.client import request_seed
 from .llm.pool import LLMPool
 from .llm.prompts import render
-from .records import DialogueRecord, Message, Simulation, Task, Validation
+from .records import Check, DialogueRecord, Message, Simulation, Task, Validation
 from .replay import replay
 from .simulation.agent_llm import LLMAgent
 from .simulation.agent_oracle import OracleAgent
-from .simulation.orchestrator import SqlToolEnvironment, simulate
+from .simulation.orchestrator import SqlToolEnvironment, dialogue_stats, simulate
 from .simulation.tool_simulator import SimulatedToolEnvironment
 from .simulation.user_llm import LLMUser
 from .simulation.user_rules import RulesUser
@@ -39,6 +40,12 @@ class DialogueOutcome:
     records: list[DialogueRecord] = field(default_factory=list)
     events: Counter = field(default_factory=Counter)
     usage: dict[str, Any] = field(default_factory=dict)
+    outages: list[tuple[str, str]] = field(default_factory=list)  # (role, why) of LLM calls that gave up
+
+    @property
+    def retry(self) -> bool:
+        """An endpoint failed: the records stand as rejections, and a rerun asks again."""
+        return bool(self.outages)
 
 
 @dataclass
@@ -122,10 +129,13 @@ class DialogueFactory:
                             count=count)
             known = set(world.toolbox.tools)
         else:
+            # a tool to start from, drawn per dialogue: the rest of this prompt is the same for all
+            focus = rng.choice([s["function"]["name"] for s in self.toolset.specs])
             prompt = render("task_writer_simulated", domain=self.toolset.name.replace("_", " "), mode=mode,
-                            tools=llm_writer.tools_text(self.toolset.specs), count=count)
+                            tools=llm_writer.tools_text(self.toolset.specs), count=count, focus=focus)
             known = set(self.toolset.returns)
-        raw_tasks = await llm_writer.write_tasks(self.llm.client("task_writer"), meter, prompt, rng)
+        raw_tasks = await llm_writer.write_tasks(self.llm.client("task_writer"), meter, prompt, rng,
+                                                 seed=request_seed(prefix, "task_writer"))
         tasks = []
         for raw in raw_tasks[:count]:
             task_id = f"{prefix}-t{len(tasks)}"
@@ -155,23 +165,36 @@ class DialogueFactory:
         rng = random.Random(f"{config.seed}:{index}")
         name = world.db.db_id if world is not None else self.toolset.name
         prefix = f"{name}-s{config.seed}-{index:06d}"
-        gold_hash = ""
-        if world is not None:
-            gold = _fresh(world, prior)
-            try:
-                if config.tasks.policy == "llm":
-                    tasks = await self._llm_tasks(world, gold, rng, prefix, meter, outcome.events, config.modes[0])
-                else:
-                    tasks = plan_tasks(world, config, rng, gold, prefix, outcome.events)
-                gold_hash = gold.state_hash()
-            finally:
-                gold.close()
-        else:
-            tasks = await self._llm_tasks(None, None, rng, prefix, meter, outcome.events, config.modes[0])
+        tasks, gold_hash = await self._plan(world, prior, rng, prefix, meter, outcome.events)
         if not tasks:
-            outcome.events["dialogue_without_feasible_task"] += 1
-            outcome.usage = meter.summary()
-            return outcome
+            outcome.records = [self._without_tasks(world, mode, prefix, prior, meter, gold_hash)
+                               for mode in config.modes]
+        else:
+            await self._each_mode(outcome, world, index, prefix, tasks, gold_hash, prior, rng, meter)
+        outcome.usage = meter.summary()
+        outcome.outages = meter.outages
+        return outcome
+
+    async def _plan(self, world: SqlWorld | None, prior: Prior | None, rng: random.Random, prefix: str,
+                    meter: Accounting, events: Counter) -> tuple[list[Task], str]:
+        """The dialogue's new tasks, and the hash of the gold state they lead to ("" without SQL)."""
+        config = self.config
+        if world is None:
+            return await self._llm_tasks(None, None, rng, prefix, meter, events, config.modes[0]), ""
+        gold = _fresh(world, prior)
+        try:
+            if config.tasks.policy == "llm":
+                tasks = await self._llm_tasks(world, gold, rng, prefix, meter, events, config.modes[0])
+            else:
+                tasks = plan_tasks(world, config, rng, gold, prefix, events)
+            return tasks, gold.state_hash()
+        finally:
+            gold.close()
+
+    async def _each_mode(self, outcome: DialogueOutcome, world: SqlWorld | None, index: int, prefix: str,
+                         tasks: list[Task], gold_hash: str, prior: Prior | None, rng: random.Random,
+                         meter: Accounting) -> None:
+        config = self.config
         if world is not None:
             tool_names = offered_tools(world, tasks, config.max_tools_per_dialogue, rng)
             if prior is not None and prior.record is not None:  # earlier calls must stay re-executable
@@ -179,45 +202,81 @@ class DialogueFactory:
             specs = [world.toolbox.tools[n].openai_spec() for n in tool_names]
             environment = world.environment(tool_names)
             returns = {n: world.toolbox.tools[n].returns for n in tool_names}
-            system = world.system_prompt()
         else:
             specs = self.toolset.specs
             tool_names = [s["function"]["name"] for s in specs]
             environment = self.toolset.environment(tool_names)
             returns = self.toolset.returns
-            system = render("agent_system_simulated", domain=self.toolset.name.replace("_", " ")).strip()
+        system = self._system(world)
         history = _history(prior, system)
         earlier = prior.record.tasks if prior is not None and prior.record is not None else []
         all_tasks = earlier + tasks
         for mode in config.modes:
             outcome.events["tasks_attempted"] += len(tasks)
             record = await self._simulate(world, mode, index, prefix, all_tasks, len(earlier), history, system,
-                                          specs, tool_names, environment, returns, gold_hash, prior, meter)
+                                          specs, tool_names, environment, returns, gold_hash, prior, meter,
+                                          outcome.events)
             if record.validation.passed:
                 outcome.events["tasks_validated"] += len(tasks)
             outcome.records.append(record)
-        outcome.usage = meter.summary()
-        return outcome
+
+    def _system(self, world: SqlWorld | None) -> str:
+        if world is not None:
+            return world.system_prompt()
+        return render("agent_system_simulated", domain=self.toolset.name.replace("_", " ")).strip()
+
+    def _without_tasks(self, world: SqlWorld | None, mode: str, prefix: str, prior: Prior | None,
+                       meter: Accounting, gold_hash: str) -> DialogueRecord:
+        """A rejected record for a dialogue that got no task, so that every dialogue has its record
+        and its reason: the task writer's endpoint failed (a rerun asks again) or no task was feasible."""
+        config = self.config
+        if meter.outages:
+            check = Check(name="llm_available", passed=False, detail=meter.outages[0][1])
+            termination = f"llm_unavailable: {meter.outages[0][1]}"
+        else:
+            check = Check(name="feasible_tasks", passed=False, detail="no task could be written whose plan runs")
+            termination = "no_feasible_task"
+        if prior is not None and prior.record is not None:  # the earlier dialogue as it was: it still replays
+            earlier = prior.record
+            messages, specs, environment, tasks = earlier.messages, earlier.tools, earlier.environment, earlier.tasks
+        else:
+            system = self._system(world)
+            messages = _history(prior, system) or [Message(role="system", content=system)]
+            specs, tasks = [], []
+            environment = world.environment([]) if world is not None else self.toolset.environment([])
+        return DialogueRecord(
+            id=f"{prefix}-{MODE_TAG[mode]}", messages=messages, tools=specs, environment=environment, tasks=tasks,
+            simulation=Simulation(
+                mode=mode, execution=config.execution, user_policy=config.user.policy,
+                agent_policy=config.agent.policy, seed=config.seed,
+                source_record_id=prior.id if prior is not None else None, termination=termination,
+            ),
+            validation=Validation(passed=False, checks=[check], final_db_hash=gold_hash, gold_db_hash=gold_hash),
+            stats=dialogue_stats(messages, len(tasks)),
+        )
 
     async def _simulate(self, world, mode, index, prefix, all_tasks, first_task, history, system, specs,
-                        tool_names, environment, returns, gold_hash, prior, meter) -> DialogueRecord:
+                        tool_names, environment, returns, gold_hash, prior, meter, events) -> DialogueRecord:
         config = self.config
         rng = random.Random(f"{config.seed}:{index}:{mode}")
         scope = f"{prefix}-{MODE_TAG[mode]}"
+        seed = request_seed(scope)  # in every request of this dialogue: see request_seed
+        outages = len(meter.outages)
         copy = _fresh(world, prior) if world is not None else None
         messages_ref: list[Message] = []
         if world is not None:
             env = SqlToolEnvironment(world.toolbox, world.catalog, copy)
         else:
             env = SimulatedToolEnvironment(specs, returns, self.llm.client("tool_simulator"), meter, scope, rng,
-                                           lambda: next((m.content for m in reversed(messages_ref) if m.role == "user"), ""))
+                                           lambda: next((m.content for m in reversed(messages_ref) if m.role == "user"), ""),
+                                           seed=seed)
         if config.user.policy == "llm":
-            user = LLMUser(self.llm.client("user"), meter, scope)
+            user = LLMUser(self.llm.client("user"), meter, scope, seed=seed)
         else:
             user = RulesUser(config.user.max_subtasks_per_turn, config.user.combine_probability,
                              config.user.confirm_write_probability)
         if config.agent.policy == "llm":
-            agent = LLMAgent(self.llm.client("agent"), meter, scope, config.agent.max_steps_per_turn)
+            agent = LLMAgent(self.llm.client("agent"), meter, scope, config.agent.max_steps_per_turn, seed=seed)
         else:
             agent = OracleAgent(config.agent.max_steps_per_turn, config.agent.confirm_writes)
         match, write_tools = self._match(world)
@@ -231,9 +290,13 @@ class DialogueFactory:
             if copy is not None:
                 copy.close()
         meter.close_scope(scope)
+        events.update(result.events)  # text_cells_truncated, queries_over_step_budget, queries_timed_out
         found = self._checks(world, result, all_tasks, returns, final_hash, gold_hash)
-        if config.judge.policy == "llm":
-            found.append(await judge(self.llm.client("judge"), meter, all_tasks[first_task:], result.messages, rng))
+        if config.judge.policy == "llm" and len(meter.outages) == outages:  # no verdict on a broken dialogue
+            found.append(await judge(self.llm.client("judge"), meter, all_tasks[first_task:], result.messages, rng,
+                                     seed=seed))
+        if len(meter.outages) > outages:  # an endpoint failed on the way: that is the reason, whatever else
+            found.append(Check(name="llm_available", passed=False, detail=meter.outages[outages][1]))
         validation = Validation(passed=all(c.passed for c in found), checks=found,
                                 final_db_hash=final_hash, gold_db_hash=gold_hash)
         return DialogueRecord(
@@ -259,6 +322,7 @@ class DialogueFactory:
         found = []
         if world is not None:
             found.append(checks.check_db_state(final_hash, gold_hash))
+            found.append(checks.check_query_limits(result.messages))
         found.append(checks.check_required_calls(result.messages, tasks, match, writes))
         found += [
             checks.check_output_schemas(result.messages, returns),

@@ -20,8 +20,7 @@ import orjson
 from tqdm import tqdm
 
 from .config import GenerationConfig
-from .dialogue import DialogueFactory, Prior
-from .environments.guards import QueryLimits
+from .dialogue import DialogueFactory, DialogueOutcome, Prior
 from .environments.sources import DatabaseSource, resolve_sources
 from .errors import InputError
 from .llm.accounting import Accounting
@@ -40,7 +39,7 @@ class GenerationPipeline:
         self.output = output
         self.work = output / ".work"
         self.cache_dir = cache_dir or output / ".work" / "databases"
-        self.limits = QueryLimits(config.sql.timeout_ms, config.sql.row_cap)
+        self.limits = config.sql.limits()
         self._worlds: dict[str, SqlWorld] = {}
 
     # -- setup ---------------------------------------------------------------------------
@@ -59,14 +58,28 @@ class GenerationPipeline:
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
     def _checkpoint(self) -> dict[int, Any]:
-        """Finished dialogues from an earlier run of the same config into the same output."""
+        """Finished dialogues from an earlier run of the same config into the same output: the
+        entry that stands for each dialogue index, from every worker's file.
+
+        Only newline-terminated lines count (the tail a kill cut short is redone, and cut off before
+        the next append); an unreadable line hides nothing after it. An entry marked ``retry`` (an
+        endpoint failed) stands until a later attempt replaces it; a finished one is never replaced.
+        Each entry keeps the usage of the ones it displaced, so the accounting covers every request."""
         done: dict[int, dict[str, Any]] = {}
         for path in sorted(self.work.glob("dialogues*.jsonl")):  # one file per worker
-            for line in path.read_bytes().splitlines():
+            data = path.read_bytes()
+            for line in data[: data.rfind(b"\n") + 1].splitlines():
                 try:
                     entry = orjson.loads(line)
                 except orjson.JSONDecodeError:
-                    break  # a line cut short by a kill: that dialogue is redone
+                    continue
+                if not isinstance(entry, dict) or not isinstance(entry.get("index"), int):
+                    continue
+                old = done.get(entry["index"])
+                if old is not None and not old.get("retry") and entry.get("retry"):
+                    old, entry = entry, old  # a failed attempt after a finished one (workers changed)
+                if old is not None:
+                    entry["earlier_usage"] = old.pop("earlier_usage", []) + [old.get("usage") or {}]
                 done[entry["index"]] = entry
         return done
 
@@ -119,7 +132,9 @@ class GenerationPipeline:
         timing = {"setup_s": round(loop_wall - start, 3), "dialogues_s": round(time.perf_counter() - loop_wall, 3),
                   "dialogues_cpu_s": round(_cpu_seconds() - cpu, 3), "workers": config.workers,
                   "simulation_s": round(max(p["end"] for p in phases) - min(p["start"] for p in phases), 3)}
-        return self._write(self._checkpoint(), time.perf_counter() - start, timing)
+        stats = self._write(self._checkpoint(), time.perf_counter() - start, timing)
+        _fail_if_no_answer(phases)
+        return stats
 
     def _check_prior_databases(self) -> None:
         if self.toolset or not self.priors:
@@ -147,7 +162,7 @@ class GenerationPipeline:
 
     async def _loop(self, done: dict[int, Any], shard: int, shards: int) -> None:
         config, priors, toolset = self.config, self.priors, self.toolset
-        mine = [i for i in range(self.total) if i % shards == shard]
+        mine = _todo(done, range(shard, self.total, shards))
         if not toolset:
             used = {p.record.environment.db_id for p in priors if p.record} if priors else set()
             if not used or any(p.record is None for p in priors or []):
@@ -166,24 +181,23 @@ class GenerationPipeline:
         llm = LLMPool(config.llm.endpoints, self.work / "llm_cache.sqlite" if config.llm.cache else None) \
             if config.uses_llm else None
         began = time.time()
+        ran, why = Accounting(), {}  # this invocation's requests and first outage per role: see `run`
         factory = DialogueFactory(config, llm, toolset)
         limit = asyncio.Semaphore(config.llm.concurrent_dialogues // shards or 1 if llm else 1)
         name = "dialogues.jsonl" if shards == 1 else f"dialogues.{shard}.jsonl"
+        _cut_torn_tail(self.work / name)
         try:
-            with open(self.work / name, "a") as sink, tqdm(
-                total=len(mine), initial=sum(1 for i in mine if i in done), desc="dialogues", unit="dlg",
-                position=shard,
-            ) as bar:
+            bar = tqdm(total=len(mine), desc="dialogues", unit="dlg", position=shard)
+            with open(self.work / name, "a") as sink, bar:
                 async def one(index: int) -> None:
                     try:
                         prior = priors[index] if priors is not None else None
                         outcome = await factory.generate(world_for(index), index, prior)
-                        # records serialized by pydantic straight to JSON: the contract's row form
-                        records = ", ".join(r.model_dump_json() for r in outcome.records)
-                        sink.write(f'{{"index": {index}, "records": [{records}], '
-                                   f'"events": {json.dumps(dict(outcome.events))}, '
-                                   f'"usage": {json.dumps(outcome.usage)}}}\n')
+                        sink.write(_entry(index, outcome))
                         sink.flush()
+                        ran.merge(outcome.usage)
+                        for role, text in outcome.outages:
+                            why.setdefault(role, text)
                         bar.update(1)
                     finally:
                         limit.release()
@@ -192,7 +206,7 @@ class GenerationPipeline:
                 # Spread the first wave over a short ramp: dialogues started in lockstep send their
                 # requests in bursts and wait on each other's processing for the rest of the run.
                 ramp = config.llm.ramp_up_s / max(1, config.llm.concurrent_dialogues // shards) if llm else 0.0
-                for started, index in enumerate(i for i in mine if i not in done):
+                for started, index in enumerate(mine):
                     if ramp and started < config.llm.concurrent_dialogues // shards:
                         await asyncio.sleep(ramp)
                     await limit.acquire()
@@ -203,7 +217,8 @@ class GenerationPipeline:
             if llm is not None:
                 await llm.close()
             # when this process simulated dialogues (environments built): benchmarks time this phase
-            (self.work / f"phase.{shard}.json").write_text(json.dumps({"start": began, "end": time.time()}))
+            (self.work / f"phase.{shard}.json").write_text(json.dumps(
+                {"start": began, "end": time.time(), "llm": ran.summary()["roles"], "outages": why}))
 
     def _write(self, done: dict[int, dict[str, Any]], seconds: float, timing: dict[str, float]) -> dict[str, Any]:
         from datasets import DatasetDict
@@ -213,7 +228,8 @@ class GenerationPipeline:
         rows: list[dict[str, Any]] = []  # already in the contract's row form (DialogueRecord.to_row)
         for index in sorted(done):
             events.update(done[index]["events"])
-            usage.merge(done[index].get("usage") or {})
+            for spent in [done[index].get("usage") or {}] + done[index].get("earlier_usage", []):
+                usage.merge(spent)  # also attempts a rerun replaced: every request sent is counted
             rows += done[index]["records"]
         train = [r for r in rows if r["validation"]["passed"]]
         rejected = [r for r in rows if not r["validation"]["passed"]]
@@ -238,12 +254,65 @@ class GenerationPipeline:
 
     def _tool_counts(self) -> dict[str, Any]:
         reasons: Counter = Counter()
-        kept = dropped = 0
+        skipped_reasons: Counter = Counter()
+        kept = dropped = skipped = 0
         for world in self._worlds.values():
             kept += len(world.report.kept)
             dropped += len(world.report.dropped)
             reasons.update(world.report.reasons)
-        return {"kept": kept, "dropped": dropped, "dropped_reasons": dict(sorted(reasons.items()))}
+            skipped += len(world.report.skipped)  # views, generated or blob columns: no tool is built on them
+            skipped_reasons.update(world.report.skipped_reasons)
+        return {"kept": kept, "dropped": dropped, "dropped_reasons": dict(sorted(reasons.items())),
+                "skipped": skipped, "skipped_reasons": dict(sorted(skipped_reasons.items()))}
+
+
+def _todo(done: dict[int, Any], indices: range) -> list[int]:
+    """The dialogues still to do: not yet checkpointed, or checkpointed as failed at an endpoint
+    (redone: their cached calls make that cheap)."""
+    return [i for i in indices if i not in done or done[i].get("retry")]
+
+
+def _entry(index: int, outcome: DialogueOutcome) -> str:
+    """A dialogue's checkpoint line; ``retry`` marks one whose endpoint failed, for a rerun to redo."""
+    # records serialized by pydantic straight to JSON: the contract's row form
+    records = ", ".join(r.model_dump_json() for r in outcome.records)
+    retry = ', "retry": true' if outcome.retry else ""
+    return (f'{{"index": {index}, "records": [{records}], "events": {json.dumps(dict(outcome.events))}, '
+            f'"usage": {json.dumps(outcome.usage)}{retry}}}\n')
+
+
+def _cut_torn_tail(path: Path) -> None:
+    """Drop a last line without its newline (a kill mid-write), so the next entry starts on a line
+    of its own; the reader ignores that tail anyway, and its dialogue is redone."""
+    if not path.exists():
+        return
+    with open(path, "rb+") as fh:
+        size = end = fh.seek(0, 2)
+        while end > 0:  # backwards in blocks: an entry can be long, the file longer
+            start = max(0, end - (1 << 20))
+            fh.seek(start)
+            found = fh.read(end - start).rfind(b"\n")
+            if found >= 0:
+                if start + found + 1 < size:
+                    fh.truncate(start + found + 1)
+                return
+            end = start
+        fh.truncate(0)
+
+
+def _fail_if_no_answer(phases: list[dict[str, Any]]) -> None:
+    """A role whose requests all failed in this run (its endpoint down, or the model unknown) made
+    every dialogue a rejection: say where and why in one line and exit non-zero. The dialogues are
+    checkpointed as rejections that the next run retries."""
+    usage = Accounting()
+    for phase in phases:
+        usage.merge({"roles": phase.get("llm", {})})
+    for role, spent in sorted(usage.roles.items()):
+        why = next((p["outages"][role] for p in phases if role in p.get("outages", {})), None)
+        if spent.requests and not spent.calls and why:
+            counts = ", ".join(f"{k}: {n}" for k, n in sorted(spent.failures_by_status.items()))
+            raise InputError(f"no {role} request was answered ({spent.requests} sent; failed: {counts}): {why}; "
+                             "finished dialogues are kept, rerun the same command to retry")
 
 
 def _cpu_seconds() -> float:

@@ -70,19 +70,24 @@ def stats_markdown(stats: dict[str, Any]) -> str:
         f"({t['validated_rate']:.1%}); {t['synthesis_failed']} could not be synthesized",
         f"- rejection reasons: {stats['rejection_reasons'] or 'none'}",
         f"- tools: {stats['tools'].get('kept', 0)} kept, {stats['tools'].get('dropped', 0)} dropped "
-        f"{stats['tools'].get('dropped_reasons', {})}",
-        f"- wall time {stats['seconds']} s; {stats['seconds_per_accepted_dialogue']} s per accepted dialogue",
+        f"{stats['tools'].get('dropped_reasons', {})}, {stats['tools'].get('skipped', 0)} schema objects "
+        f"without tools {stats['tools'].get('skipped_reasons', {})}",
+        f"- wall time {stats['seconds']} s; " + (
+            f"{per} s per accepted dialogue" if (per := stats["seconds_per_accepted_dialogue"]) is not None
+            else "no dialogue accepted"),
     ]
     roles = (stats.get("llm") or {}).get("roles") or {}
     if roles:
-        lines += ["", "| Role | Calls | Cached | Failures | Retries | Prompt tok | Completion tok | Mean latency (s) "
-                      "| Prefix reuse |", "|---|---|---|---|---|---|---|---|---|"]
+        lines += ["", "| Role | Requests | Calls | Cached | Failures | Retries | Failed requests | Prompt tok "
+                      "| Completion tok | Mean latency (s) | Prefix reuse |", "|---" * 11 + "|"]
         for role, u in roles.items():
-            lines.append(f"| {role} | {u['calls']} | {u['cached']} | {u['failures']} | {u['retries']} | "
-                         f"{u['prompt_tokens']} | {u['completion_tokens']} | {u['mean_latency_s']} | "
-                         f"{u['prefix_reuse']:.1%} |")
-        lines.append("\nPrefix reuse: share of each request (by characters) equal to the start of the same "
-                     "role's previous request in the same dialogue, i.e. what a prefix cache can serve.")
+            failed = ", ".join(f"{k}: {n}" for k, n in (u.get("failures_by_status") or {}).items()) or "-"
+            lines.append(f"| {role} | {u.get('requests', 0)} | {u['calls']} | {u['cached']} | {u['failures']} | "
+                         f"{u['retries']} | {failed} | {u['prompt_tokens']} | {u['completion_tokens']} | "
+                         f"{u['mean_latency_s']} | {u['prefix_reuse']:.1%} |")
+        lines.append("\nRequests: every HTTP request sent (calls answered + failures + retries); failed requests by "
+                     "HTTP status or kind. Prefix reuse: share of each request (by characters) equal to the start "
+                     "of the same role's previous request in the same dialogue, i.e. what a prefix cache can serve.")
     return "\n".join(lines) + "\n"
 
 

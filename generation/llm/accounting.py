@@ -11,10 +11,13 @@ import orjson
 
 @dataclass
 class RoleUsage:
+    # requests = calls + failures + retries: every HTTP request sent, as the server counts them
+    requests: int = 0
     calls: int = 0  # answered by the server
     cached: int = 0  # answered from the response cache
-    failures: int = 0  # gave up after retries
-    retries: int = 0
+    failures: int = 0  # gave up after every attempt
+    retries: int = 0  # attempts after a call's first
+    failures_by_status: dict[str, int] = field(default_factory=dict)  # failed requests: "500", "timeout", ...
     prompt_tokens: int = 0
     completion_tokens: int = 0
     latency_s: float = 0.0
@@ -22,11 +25,24 @@ class RoleUsage:
     reused_prefix_chars: int = 0  # chars in leading messages equal to the same role's previous request
 
     def add(self, other: "RoleUsage") -> None:
+        self.add_values(other.__dict__)
+
+    def add_values(self, values: dict[str, Any]) -> None:
+        """Add counters given as a dict (a saved summary); absent ones count as zero."""
         for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+            mine, theirs = getattr(self, name), values.get(name)
+            if isinstance(mine, dict):
+                for kind, n in (theirs or {}).items():
+                    mine[kind] = mine.get(kind, 0) + int(n)
+            else:
+                setattr(self, name, mine + type(mine)(theirs or 0))
+
+    def failed_request(self, kind: str) -> None:
+        self.failures_by_status[kind] = self.failures_by_status.get(kind, 0) + 1
 
     def as_dict(self) -> dict[str, Any]:
         out = dict(self.__dict__)
+        out["failures_by_status"] = dict(sorted(self.failures_by_status.items()))
         out["latency_s"] = round(self.latency_s, 3)
         out["mean_latency_s"] = round(self.latency_s / self.calls, 4) if self.calls else 0.0
         out["prefix_reuse"] = round(self.reused_prefix_chars / self.prompt_chars, 4) if self.prompt_chars else 0.0
@@ -49,6 +65,8 @@ class Accounting:
     """Usage per role; ``scope`` (a dialogue) keeps the previous prompt of each role for prefix reuse."""
 
     roles: dict[str, RoleUsage] = field(default_factory=lambda: defaultdict(RoleUsage))
+    # (role, why) of each call that gave up (LLMUnavailable), in order: a dialogue with any is retried
+    outages: list[tuple[str, str]] = field(default_factory=list)
     _last_prompt: dict[tuple[str, str], tuple[Any, list[Any], int]] = field(default_factory=dict)
 
     def record(self, role: str, scope: str | None, body: dict[str, Any], usage: dict[str, Any] | None,
@@ -97,6 +115,4 @@ class Accounting:
     def merge(self, data: dict[str, Any]) -> None:
         """Add a saved summary (from a finished dialogue) back in, e.g. after a resume."""
         for role, values in data.get("roles", {}).items():
-            r = self.roles[role]
-            for name in RoleUsage.__dataclass_fields__:
-                setattr(r, name, getattr(r, name) + type(getattr(r, name))(values.get(name, 0)))
+            self.roles[role].add_values(values)

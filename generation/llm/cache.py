@@ -29,7 +29,7 @@ class ResponseCache:
     loses at most that much, which a resumed run asks again.
     """
 
-    def __init__(self, path: Path, flush_every: int = 64, flush_after_s: float = 0.5) -> None:
+    def __init__(self, path: Path, flush_every: int = 64, flush_after_s: float = 0.1) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")

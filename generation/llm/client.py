@@ -1,33 +1,49 @@
 """Async OpenAI-compatible chat completions with tool calling, retries, a cache and accounting.
 
 One ``LLMClient`` per endpoint; concurrency is bounded per endpoint. Retries (tenacity) cover
-429, 5xx, timeouts and dropped connections; anything else is the caller's to handle, and a call
-that still fails after every attempt raises ``LLMUnavailable`` so the dialogue can be rejected
-with that reason instead of crashing the run.
+429, 5xx, timeouts, dropped connections and replies that are not chat completions; a call that
+still fails after ``max_attempts`` requests in all, or gets another 4xx, raises ``LLMUnavailable``
+(noted in the meter's ``outages``) so the dialogue can be rejected with that reason instead of
+crashing the run. Every request sent is counted per role, failed ones by status.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 import orjson
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from .accounting import Accounting
+from .accounting import Accounting, RoleUsage
 from .cache import ResponseCache, request_key
 from .endpoints import EndpointConfig
 
 
-class RetryableError(Exception):
-    """A failure worth another attempt: rate limit, server error, timeout, dropped connection."""
+class AttemptFailed(Exception):
+    """One request that got no usable answer; ``kind`` is how it failed, as ``failures_by_status``
+    counts it: the HTTP status ("500", "404"), "timeout", "connection" or "invalid_response"."""
+
+    def __init__(self, kind: str, detail: str, retryable: bool) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.retryable = retryable  # 429, 5xx, timeouts, dropped connections, garbled replies
 
 
 class LLMUnavailable(Exception):
-    """The endpoint did not answer usefully after every attempt."""
+    """The endpoint did not answer usefully after every attempt (or refused the request outright)."""
+
+
+def request_seed(*parts: object) -> int:
+    """A sampling seed for a dialogue's requests, from what names the dialogue (config seed, index,
+    mode). Sent in every request, it makes each dialogue's requests (and so their cache keys)
+    differ where their prompts happen to coincide, and stay the same when a run is resumed."""
+    digest = hashlib.sha256(":".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
 
 
 @dataclass(frozen=True)
@@ -82,34 +98,56 @@ class LLMClient:
             return _result(hit, cached=True)
         start = time.perf_counter()
         try:
-            response, raw = await self._post(payload)  # the common case, without the retry machinery
-        except RetryableError:
-            response, raw = await self._retry(role, payload, meter)
+            response, raw = await self._send(role, payload, meter.roles[role])
+        except LLMUnavailable as exc:
+            meter.outages.append((role, str(exc)))
+            raise
         meter.record(role, scope, body, response.get("usage"), time.perf_counter() - start, cached=False)
         if self.cache is not None:
             self.cache.put(key, raw.decode())
         return _result(response, cached=False)
 
-    async def _retry(self, role: str, payload: bytes, meter: Accounting) -> tuple[dict[str, Any], bytes]:
-        """Further attempts with exponential backoff and jitter, after a first one failed."""
+    async def _send(self, role: str, payload: bytes, usage: RoleUsage) -> tuple[dict[str, Any], bytes]:
+        """At most ``max_attempts`` requests: the first without the retry machinery (the common
+        case), the others with exponential backoff and jitter."""
+        limit = self.endpoint.max_attempts
+        try:
+            return await self._attempt(payload, usage)
+        except AttemptFailed as exc:
+            if not exc.retryable or limit == 1:
+                raise self._gave_up(role, exc, 1, usage) from None
         attempts = 1
         await asyncio.sleep(self.endpoint.retry_initial_s)
         try:
             async for attempt in AsyncRetrying(
-                retry=retry_if_exception_type(RetryableError),
-                stop=stop_after_attempt(max(1, self.endpoint.max_attempts - 1)),
+                retry=retry_if_exception(lambda exc: isinstance(exc, AttemptFailed) and exc.retryable),
+                stop=stop_after_attempt(limit - 1),
                 wait=wait_exponential_jitter(initial=self.endpoint.retry_initial_s, max=self.endpoint.retry_max_s),
                 reraise=True,
             ):
                 with attempt:
                     attempts += 1
-                    response = await self._post(payload)
-        except RetryableError as exc:
-            meter.roles[role].failures += 1
-            meter.roles[role].retries += attempts - 1
-            raise LLMUnavailable(f"{role}: {exc} after {attempts} attempts") from None
-        meter.roles[role].retries += attempts - 1
+                    response = await self._attempt(payload, usage)
+        except AttemptFailed as exc:
+            raise self._gave_up(role, exc, attempts, usage) from None
+        usage.retries += attempts - 1
         return response
+
+    async def _attempt(self, payload: bytes, usage: RoleUsage) -> tuple[dict[str, Any], bytes]:
+        """One request, counted whatever becomes of it, so the totals match the server's own."""
+        usage.requests += 1
+        try:
+            return await self._post(payload)
+        except AttemptFailed as exc:
+            usage.failed_request(exc.kind)
+            raise
+
+    def _gave_up(self, role: str, exc: AttemptFailed, attempts: int, usage: RoleUsage) -> LLMUnavailable:
+        usage.failures += 1
+        usage.retries += attempts - 1
+        e = self.endpoint
+        plural = "s" if attempts > 1 else ""
+        return LLMUnavailable(f"{role} at {e.base_url} (model {e.model}): {exc} after {attempts} attempt{plural}")
 
     async def _post(self, payload: bytes) -> tuple[dict[str, Any], bytes]:
         session = await self._http()
@@ -118,17 +156,19 @@ class LLMClient:
                 async with session.post(self.url, data=payload) as resp:
                     raw = await resp.read()
                     status = resp.status
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                raise RetryableError(f"{type(exc).__name__}: {exc}") from None
-        if status == 429 or status >= 500:
-            raise RetryableError(f"HTTP {status}")
+            except asyncio.TimeoutError:
+                raise AttemptFailed("timeout", f"no reply within {self.endpoint.timeout_s} s", True) from None
+            except aiohttp.ClientError as exc:
+                raise AttemptFailed("connection", f"{type(exc).__name__}: {exc}", True) from None
         if status >= 400:
-            raise LLMUnavailable(f"HTTP {status} from {self.url}: {raw[:200].decode(errors='replace')}")
+            # 429 and 5xx pass; any other 4xx (vLLM's 404 for an unknown model) will not
+            text = " ".join(raw[:200].decode(errors="replace").split())  # one line: it ends up in messages
+            raise AttemptFailed(str(status), f"HTTP {status}: {text}", status == 429 or status >= 500)
         try:
             data = orjson.loads(raw)
             data["choices"][0]["message"]
         except (orjson.JSONDecodeError, KeyError, IndexError, TypeError):
-            raise RetryableError("response is not a chat completion") from None
+            raise AttemptFailed("invalid_response", "response is not a chat completion", True) from None
         return data, raw
 
     async def close(self) -> None:

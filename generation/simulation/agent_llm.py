@@ -15,6 +15,7 @@ from typing import Any
 from ..llm.accounting import Accounting
 from ..llm.client import LLMClient, LLMUnavailable
 from ..records import FunctionCall, Message, ToolCall
+from ..tools.runtime import ToolOutput, error_output
 from .policies import ToolEnvironment
 from .state import DialogueState, MadeCall
 
@@ -30,6 +31,7 @@ class LLMAgent:
     meter: Accounting
     scope: str
     max_steps_per_turn: int = 8
+    seed: int | None = None  # the dialogue's request seed (see request_seed)
     name: str = "llm"
 
     def __post_init__(self) -> None:
@@ -53,10 +55,12 @@ class LLMAgent:
             if not calls:
                 return
             for call in calls:
-                out = await env.call(call.function.name, call.function.arguments)
+                out = await _execute(call, env, state)
                 state.calls.append(MadeCall(call.function.name, _args(call.function.arguments), out.ok, out.value))
                 state.messages.append(Message(role="tool", tool_call_id=call.id, name=call.function.name,
                                               content=out.content))
+            if state.failure:
+                return
         state.messages.append(Message(role="assistant", content="I could not finish that within my step limit."))
         state.failure = state.failure or "agent_step_cap"
 
@@ -65,7 +69,7 @@ class LLMAgent:
         for attempt in range(2):
             try:
                 result = await self.client.chat("agent", messages, meter=self.meter, scope=self.scope,
-                                                tools=state.tools, seed=rng.randrange(2**31) if attempt else None)
+                                                tools=state.tools, seed=rng.randrange(2**31) if attempt else self.seed)
             except LLMUnavailable as exc:
                 state.failure = f"llm_unavailable: {exc}"
                 return None
@@ -75,6 +79,18 @@ class LLMAgent:
         state.failure = "agent_empty_reply"
         state.messages.append(Message(role="assistant", content=""))
         return None
+
+
+async def _execute(call: ToolCall, env: ToolEnvironment, state: DialogueState) -> ToolOutput:
+    """Run one call; a simulated tool whose LLM is down ends the dialogue (every call still gets
+    an answer, so the record stays well-formed)."""
+    if state.failure:
+        return error_output("simulation_error", "not run: the tool backend is unavailable")
+    try:
+        return await env.call(call.function.name, call.function.arguments)
+    except LLMUnavailable as exc:
+        state.failure = f"llm_unavailable: {exc}"
+        return error_output("simulation_error", f"tool backend unavailable: {exc}")
 
 
 def _tool_calls(message: dict[str, Any], n: int, used: set[str]) -> list[ToolCall]:

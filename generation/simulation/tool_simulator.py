@@ -2,7 +2,9 @@
 
 Arguments are checked against the tool's parameter schema first (the same structured errors as
 SQL tools); the simulated result must match the tool's return schema or the error schema, else it
-is asked for once more and then becomes a ``simulation_error`` tool error.
+is asked for once more and then becomes a ``simulation_error`` tool error. An endpoint that is
+down raises ``LLMUnavailable``: the agent ends the dialogue with that reason rather than go on
+with a made-up tool error.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..llm.accounting import Accounting
-from ..llm.client import LLMClient, LLMUnavailable
+from ..llm.client import LLMClient
 from ..llm.jsonreply import parse_json
 from ..llm.prompts import render
 from ..tools.runtime import ToolOutput, checked_arguments, dumps, error_output
@@ -32,7 +34,8 @@ def reference_time(rng: random.Random) -> str:
 
 class SimulatedToolEnvironment:
     def __init__(self, tools: list[dict[str, Any]], returns: dict[str, dict[str, Any]], client: LLMClient,
-                 meter: Accounting, scope: str, rng: random.Random, latest_user: callable) -> None:
+                 meter: Accounting, scope: str, rng: random.Random, latest_user: callable,
+                 seed: int | None = None) -> None:
         self.specs = {t["function"]["name"]: t["function"] for t in tools}
         self.returns = returns
         self.client = client
@@ -40,6 +43,7 @@ class SimulatedToolEnvironment:
         self.scope = scope
         self.rng = rng
         self.latest_user = latest_user
+        self.seed = seed  # the dialogue's request seed (see request_seed)
         self._params = {n: f.get("parameters") or {"type": "object"} for n, f in self.specs.items()}
         self._thread = [{"role": "system", "content": render("tool_simulator", reference_time=reference_time(rng))}]
 
@@ -61,10 +65,8 @@ class SimulatedToolEnvironment:
             try:
                 result = await self.client.chat("tool_simulator", self._thread + [request], meter=self.meter,
                                                 scope=self.scope, json_mode=True,
-                                                seed=self.rng.randrange(2**31) if attempt else None)
+                                                seed=self.rng.randrange(2**31) if attempt else self.seed)
                 value = parse_json(result.message.get("content"))
-            except LLMUnavailable as exc:
-                return error_output("simulation_error", f"tool backend unavailable: {exc}")
             except ValueError:
                 continue
             is_error = matches(_ERRORS, value)

@@ -45,6 +45,7 @@ class LLMUser:
     client: LLMClient
     meter: Accounting
     scope: str
+    seed: int | None = None  # the dialogue's request seed (see request_seed)
     name: str = "llm"
 
     def _goal(self, state: DialogueState) -> str:
@@ -89,7 +90,7 @@ class LLMUser:
                 {"role": "user", "content": render("user_turn_rejected", reason=reason)}]
             try:
                 result = await self.client.chat("user", messages, meter=self.meter, scope=self.scope,
-                                                json_mode=True, seed=rng.randrange(2**31) if attempt else None)
+                                                json_mode=True, seed=rng.randrange(2**31) if attempt else self.seed)
                 data = parse_json(result.message.get("content"))
                 if not isinstance(data, dict):
                     raise ValueError("reply is not a JSON object")

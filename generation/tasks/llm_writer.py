@@ -62,12 +62,17 @@ def data_view(copy: DatabaseCopy, world, rng: random.Random, rows: int = 3) -> s
     return "\n".join(lines)
 
 
-async def write_tasks(client: LLMClient, meter: Accounting, prompt: str, rng: random.Random) -> list[dict[str, Any]]:
-    """The raw task objects of one task-writer call ([] when the reply is unusable twice)."""
+async def write_tasks(client: LLMClient, meter: Accounting, prompt: str, rng: random.Random,
+                      seed: int | None = None) -> list[dict[str, Any]]:
+    """The raw task objects of one task-writer call ([] when the reply is unusable twice, or when
+    the endpoint is down: the meter's ``outages`` then says why).
+
+    ``seed`` goes into the first request: the prompt alone may repeat across dialogues (same domain
+    and tools), and so would its cache key and its tasks."""
     for attempt in range(2):
         try:
             result = await client.chat("task_writer", [{"role": "user", "content": prompt}], meter=meter,
-                                       json_mode=True, seed=rng.randrange(2**31) if attempt else None)
+                                       json_mode=True, seed=rng.randrange(2**31) if attempt else seed)
             data = parse_json(result.message.get("content"))
         except LLMUnavailable:
             return []

@@ -35,14 +35,14 @@ def _rubric(tasks: list[Task]) -> str:
 
 
 async def judge(client: LLMClient, meter: Accounting, tasks: list[Task], messages: list[Message],
-                rng: random.Random) -> Check:
+                rng: random.Random, seed: int | None = None) -> Check:
     prompt = render("judge", goal="\n".join(f"- {t.description}" for t in tasks), rubric=_rubric(tasks),
                     conversation=_conversation(messages))
     problem = "no reply"
     for attempt in range(2):
         try:
             result = await client.chat("judge", [{"role": "user", "content": prompt}], meter=meter, json_mode=True,
-                                       seed=rng.randrange(2**31) if attempt else None)
+                                       seed=rng.randrange(2**31) if attempt else seed)
             verdict = parse_json(result.message.get("content"))
         except LLMUnavailable as exc:
             return Check(name="judge", passed=False, detail=f"judge unavailable: {exc}")

@@ -1,12 +1,17 @@
 """A scripted OpenAI-compatible server on 127.0.0.1 that plays every generation role.
 
     python -m tests.support.scripted_server [--latency-ms 0] [--malformed 0.0] [--log FILE] [--seed 0]
+        [--status N] [--fail-every K] [--fresh-tasks] [--infeasible-tasks]
 
 Prints ``PORT <n>`` once listening. Roles are recognised from the request (tools present: the
 agent; otherwise the "# Role: ..." header of our prompts). With ``--malformed p`` each request
 is, with probability p, answered badly: invalid JSON, an unknown tool, wrong argument types, SQL
 injection strings, an empty message, HTTP 500 or a reply slower than the client's timeout.
-Every request is logged (role, status, sha256 of the body) when ``--log`` is given.
+Every request is logged (role, status, sha256 of the body, its seed) when ``--log`` is given.
+Outages and accounting checks: ``--status N`` answers every request with HTTP N (500: down, 404:
+vLLM's unknown model), ``--fail-every K`` answers every K-th request with HTTP 500.
+``--fresh-tasks`` makes each task-writer reply new (numbered per request), as a sampling model's
+would be; ``--infeasible-tasks`` makes every written task name a tool that does not exist.
 """
 
 from __future__ import annotations
@@ -213,14 +218,37 @@ def fault(message: dict[str, Any], kind: str, body: dict[str, Any]) -> dict[str,
     return {"role": "assistant", "content": "I am not sure what you mean."}
 
 
+def task_variant(message: dict[str, Any], number: int, infeasible: bool, fresh: bool) -> dict[str, Any]:
+    """A task writer's reply made new for request ``number`` and/or unworkable (unknown tool)."""
+    content = json.loads(message["content"])
+    for task in content.get("tasks", []):
+        if fresh:
+            task["description"] += f" (request {number})"
+        if infeasible:
+            for step in task["gold_plan"]:
+                step["tool"] = "no_such_tool"
+    return {"role": "assistant", "content": json.dumps(content)}
+
+
 class Script:
-    def __init__(self, latency_ms: float, malformed: float, seed: int, log: str | None, timeout_s: float) -> None:
+    def __init__(self, latency_ms: float, malformed: float, seed: int, log: str | None, timeout_s: float,
+                 status: int | None = None, fail_every: int = 0, fresh_tasks: bool = False,
+                 infeasible_tasks: bool = False) -> None:
         self.latency = latency_ms / 1000
         self.malformed = malformed
         self.rng = random.Random(seed)
         self.log = open(log, "a") if log else None
         self.timeout_s = timeout_s
         self.count = 0
+        self.status, self.fail_every = status, fail_every
+        self.fresh_tasks, self.infeasible_tasks = fresh_tasks, infeasible_tasks
+
+    def _status(self, kind: str | None) -> int:
+        if self.status is not None:
+            return self.status
+        if kind == "http_500" or (self.fail_every and self.count % self.fail_every == 0):
+            return 500
+        return 200
 
     async def handle(self, request: web.Request) -> web.Response:
         # A fixed-latency model of a serving engine: the reply leaves ``latency`` after the request
@@ -230,16 +258,19 @@ class Script:
         body = orjson.loads(raw)
         self.count += 1
         kind = self.rng.choice(FAULTS) if self.rng.random() < self.malformed else None
-        status = 500 if kind == "http_500" else 200
+        status = self._status(kind)
         key = ""
         if self.log:
             key = hashlib.sha256(raw).hexdigest()  # = the client's cache key
-            self.log.write(json.dumps({"role": role_of(body), "key": key, "status": status, "fault": kind}) + "\n")
+            self.log.write(json.dumps({"role": role_of(body), "key": key, "status": status, "fault": kind,
+                                       "seed": body.get("seed")}) + "\n")
             self.log.flush()
-        if kind == "http_500":
-            payload: dict[str, Any] = {"error": "scripted failure"}
+        if status != 200:
+            payload: dict[str, Any] = {"error": {"message": f"scripted HTTP {status}", "code": status}}
         else:
             message = answer(body)
+            if role_of(body) == "task_writer" and (self.fresh_tasks or self.infeasible_tasks):
+                message = task_variant(message, self.count, self.infeasible_tasks, self.fresh_tasks)
             if kind and kind != "timeout":
                 message = fault(message, kind, body)
             words, completion = len(raw) // 4, len(orjson.dumps(message)) // 4
@@ -274,6 +305,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--log")
     parser.add_argument("--timeout-s", type=float, default=3.0, help="how long a 'timeout' fault stalls")
+    parser.add_argument("--status", type=int, help="answer every request with this HTTP status")
+    parser.add_argument("--fail-every", type=int, default=0, help="answer every K-th request with HTTP 500")
+    parser.add_argument("--fresh-tasks", action="store_true", help="a new task-writer reply per request")
+    parser.add_argument("--infeasible-tasks", action="store_true", help="written tasks use an unknown tool")
     args = parser.parse_args()
     try:
         try:
@@ -281,7 +316,8 @@ def main() -> None:
             runner = uvloop.run
         except ImportError:
             runner = asyncio.run
-        runner(serve(args.port, Script(args.latency_ms, args.malformed, args.seed, args.log, args.timeout_s)))
+        runner(serve(args.port, Script(args.latency_ms, args.malformed, args.seed, args.log, args.timeout_s,
+                                       args.status, args.fail_every, args.fresh_tasks, args.infeasible_tasks)))
     except KeyboardInterrupt:
         sys.exit(0)
 
