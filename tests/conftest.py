@@ -28,6 +28,16 @@ def run_cli(*args: str, cwd: Path = ROOT, timeout: int = 300) -> subprocess.Comp
                           text=True, timeout=timeout)
 
 
+def fails_cleanly(proc: subprocess.CompletedProcess, *needles: str) -> None:
+    """Bad input: a non-zero exit and one line on stderr naming the problem, no traceback."""
+    assert proc.returncode != 0
+    lines = [l for l in proc.stderr.strip().splitlines() if l.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line]
 

@@ -3,34 +3,25 @@
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import fails_cleanly, run_cli
 from tests.support.clubs import build_clubs
 
 
-def _fails_cleanly(proc, *needles):
-    assert proc.returncode != 0
-    lines = [l for l in proc.stderr.strip().splitlines() if l.strip()]
-    assert len(lines) == 1, proc.stderr
-    assert "Traceback" not in proc.stderr
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-
-
 def test_missing_databases_path(tmp_path):
-    _fails_cleanly(run_cli("--databases", str(tmp_path / "nowhere"), "--output", str(tmp_path / "o")),
+    fails_cleanly(run_cli("--databases", str(tmp_path / "nowhere"), "--output", str(tmp_path / "o")),
                    "does not exist", "nowhere")
 
 
 def test_corrupt_sqlite_file(tmp_path):
     bad = tmp_path / "bad.sqlite"
     bad.write_bytes(b"garbage" * 1000)
-    _fails_cleanly(run_cli("--databases", str(bad), "--output", str(tmp_path / "o")), "corrupt SQLite", "bad.sqlite")
+    fails_cleanly(run_cli("--databases", str(bad), "--output", str(tmp_path / "o")), "corrupt SQLite", "bad.sqlite")
 
 
 def test_spider_directory_without_tables_json(tmp_path):
     (tmp_path / "spider" / "database" / "clubs").mkdir(parents=True)
     build_clubs(tmp_path / "spider" / "database" / "clubs" / "clubs.sqlite")
-    _fails_cleanly(run_cli("--databases", str(tmp_path / "spider"), "--output", str(tmp_path / "o")),
+    fails_cleanly(run_cli("--databases", str(tmp_path / "spider"), "--output", str(tmp_path / "o")),
                    "tables.json")
 
 
@@ -43,11 +34,11 @@ def test_spider_directory_without_tables_json(tmp_path):
 def test_bad_config(tmp_path, body, needle):
     cfg = tmp_path / "cfg.yaml"
     cfg.write_text(body)
-    _fails_cleanly(run_cli("--config", str(cfg), "--output", str(tmp_path / "o")), needle, "cfg.yaml")
+    fails_cleanly(run_cli("--config", str(cfg), "--output", str(tmp_path / "o")), needle, "cfg.yaml")
 
 
 def test_missing_config_file(tmp_path):
-    _fails_cleanly(run_cli("--config", str(tmp_path / "none.yaml"), "--output", str(tmp_path / "o")), "none.yaml")
+    fails_cleanly(run_cli("--config", str(tmp_path / "none.yaml"), "--output", str(tmp_path / "o")), "none.yaml")
 
 
 def test_single_sqlite_file_works(tmp_path):
@@ -62,6 +53,6 @@ def test_changed_config_does_not_mix_into_an_existing_output(tmp_path):
     out = tmp_path / "o"
     assert run_cli("--databases", str(db), "--num-dialogues", "5", "--output", str(out)).returncode == 0
     before = (out / "train.jsonl").read_bytes()
-    _fails_cleanly(run_cli("--databases", str(db), "--num-dialogues", "5", "--seed", "9", "--output", str(out)),
+    fails_cleanly(run_cli("--databases", str(db), "--num-dialogues", "5", "--seed", "9", "--output", str(out)),
                    "different config")
     assert (out / "train.jsonl").read_bytes() == before

@@ -8,17 +8,8 @@ import sqlite3
 
 import pytest
 
-from tests.conftest import read_jsonl, run_cli
+from tests.conftest import fails_cleanly, read_jsonl, run_cli
 from tests.support.clubs import build_clubs
-
-
-def _fails_cleanly(proc, *needles):
-    assert proc.returncode != 0
-    lines = [l for l in proc.stderr.strip().splitlines() if l.strip()]
-    assert len(lines) == 1, proc.stderr
-    assert "Traceback" not in proc.stderr
-    for needle in needles:
-        assert needle in lines[0], lines[0]
 
 
 def _snapshot(folder):
@@ -33,7 +24,7 @@ def test_a_folder_of_the_users_own_files_is_refused_untouched(tmp_path):
     (out / "stats.json").write_text("{}\n")
     (out / "dataset" / "important.txt").write_text("keep me\n")
     before = _snapshot(out)
-    _fails_cleanly(run_cli("--databases", str(db), "--num-dialogues", "3", "--output", str(out)),
+    fails_cleanly(run_cli("--databases", str(db), "--num-dialogues", "3", "--output", str(out)),
                    "not empty", str(out))
     assert _snapshot(out) == before
 
@@ -52,20 +43,20 @@ def test_output_that_cannot_be_written_is_one_line(tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("x")
     db = build_clubs(tmp_path / "clubs.sqlite")
-    _fails_cleanly(run_cli("--databases", str(db), "--output", str(blocker / "out")), "cannot write", "a_file")
-    _fails_cleanly(run_cli("--databases", str(db), "--output", str(blocker)), "is a file")
+    fails_cleanly(run_cli("--databases", str(db), "--output", str(blocker / "out")), "cannot write", "a_file")
+    fails_cleanly(run_cli("--databases", str(db), "--output", str(blocker)), "is a file")
     if os.geteuid() != 0:  # root writes through permission bits
         ro = tmp_path / "ro"
         ro.mkdir(mode=0o555)
-        _fails_cleanly(run_cli("--databases", str(db), "--output", str(ro / "out")), "cannot write")
+        fails_cleanly(run_cli("--databases", str(db), "--output", str(ro / "out")), "cannot write")
 
 
 def test_a_run_refused_for_bad_input_does_not_block_the_folder(tmp_path):
     bad = tmp_path / "bad.sqlite"
     bad.write_bytes(b"SQLite format 3\x00" + b"garbage" * 1000)
     out = tmp_path / "o"
-    _fails_cleanly(run_cli("--databases", str(bad), "--output", str(out)), "bad.sqlite")
-    _fails_cleanly(run_cli("--databases", str(tmp_path / "missing.sqlite"), "--num-dialogues", "4",
+    fails_cleanly(run_cli("--databases", str(bad), "--output", str(out)), "bad.sqlite")
+    fails_cleanly(run_cli("--databases", str(tmp_path / "missing.sqlite"), "--num-dialogues", "4",
                            "--output", str(out)), "missing.sqlite")
     db = build_clubs(tmp_path / "clubs.sqlite")
     proc = run_cli("--databases", str(db), "--num-dialogues", "3", "--output", str(out))
@@ -80,7 +71,7 @@ def test_a_database_edited_before_the_resume_is_refused(tmp_path):
     with sqlite3.connect(db) as conn:
         table = conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").fetchone()[0]
         conn.execute(f'DELETE FROM "{table}" WHERE rowid = (SELECT MIN(rowid) FROM "{table}")')
-    _fails_cleanly(run_cli("--databases", str(db), "--num-dialogues", "3", "--output", str(out)),
+    fails_cleanly(run_cli("--databases", str(db), "--num-dialogues", "3", "--output", str(out)),
                    "changed", "clubs")
     assert _snapshot(out) == before
 
@@ -97,7 +88,7 @@ def test_a_change_held_in_the_wal_file_is_seen(tmp_path):
         table = writer.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").fetchone()[0]
         writer.execute(f'DELETE FROM "{table}" WHERE rowid = (SELECT MIN(rowid) FROM "{table}")')
         assert db.read_bytes() == main_file  # the edit lives only in the -wal file
-        _fails_cleanly(run_cli("--databases", str(db), "--num-dialogues", "3", "--output", str(out)), "changed")
+        fails_cleanly(run_cli("--databases", str(db), "--num-dialogues", "3", "--output", str(out)), "changed")
     finally:
         writer.close()
 
@@ -105,7 +96,7 @@ def test_a_change_held_in_the_wal_file_is_seen(tmp_path):
 def test_a_database_without_tables_is_one_line(tmp_path):
     empty = tmp_path / "empty.sqlite"
     sqlite3.connect(empty).execute("CREATE VIEW v AS SELECT 1 AS one").connection.close()
-    _fails_cleanly(run_cli("--databases", str(empty), "--output", str(tmp_path / "o")), "no tables", "empty.sqlite")
+    fails_cleanly(run_cli("--databases", str(empty), "--output", str(tmp_path / "o")), "no tables", "empty.sqlite")
 
 
 @pytest.mark.parametrize("body, needle", [
@@ -117,4 +108,4 @@ def test_a_database_without_tables_is_one_line(tmp_path):
 def test_values_of_the_wrong_type_are_refused(tmp_path, body, needle):
     cfg = tmp_path / "cfg.yaml"
     cfg.write_text(body)
-    _fails_cleanly(run_cli("--config", str(cfg), "--output", str(tmp_path / "o")), needle, "cfg.yaml")
+    fails_cleanly(run_cli("--config", str(cfg), "--output", str(tmp_path / "o")), needle, "cfg.yaml")
