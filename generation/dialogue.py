@@ -57,10 +57,12 @@ class Prior:
     record: DialogueRecord | None = None
 
 
-def _fresh(world: SqlWorld, prior: Prior | None) -> DatabaseCopy:
+def _fresh(world: SqlWorld, prior: Prior | None, wall_clock: bool = True) -> DatabaseCopy:
+    """The database a dialogue starts from; the gold copy (``wall_clock`` False) plans on the step
+    budget alone, so which tasks exist never depends on the machine's load."""
     if prior is None or prior.record is None:
-        return world.db.copy()
-    return replay(prior.record, world.db, world.toolbox.limits).copy
+        return world.db.copy(wall_clock)
+    return replay(prior.record, world.db, world.toolbox.limits, wall_clock).copy
 
 
 def plan_tasks(world: SqlWorld, config: GenerationConfig, rng: random.Random, gold: DatabaseCopy,
@@ -181,7 +183,7 @@ class DialogueFactory:
         config = self.config
         if world is None:
             return await self._llm_tasks(None, None, rng, prefix, meter, events, config.modes[0]), ""
-        gold = _fresh(world, prior)
+        gold = _fresh(world, prior, wall_clock=False)
         try:
             if config.tasks.policy == "llm":
                 tasks = await self._llm_tasks(world, gold, rng, prefix, meter, events, config.modes[0])

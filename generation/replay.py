@@ -41,14 +41,14 @@ class Replay:
         return all(a == b for a, b in self.outputs)
 
 
-def replay(record: DialogueRecord, db: SqlDatabase, limits: QueryLimits) -> Replay:
+def replay(record: DialogueRecord, db: SqlDatabase, limits: QueryLimits, wall_clock: bool = True) -> Replay:
     if db.fingerprint != record.environment.source_sha256:
         raise InputError(
             f"record {record.id}: database {db.db_id} differs from the one it was generated on "
             f"(sha256 {db.fingerprint[:12]} != {record.environment.source_sha256[:12]})"
         )
     toolbox = record_toolbox(record, limits)
-    copy = db.copy()
+    copy = db.copy(wall_clock)
     recorded = {m.tool_call_id: m.content or "" for m in record.messages if m.role == "tool"}
     outputs = []
     for message in record.messages:

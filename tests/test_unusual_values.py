@@ -281,3 +281,20 @@ def test_query_limit_check_names_the_call():
     assert not check_query_limits(_dialogue(limited, "It failed.")).passed
     assert check_query_limits(_dialogue({"error": {"type": "not_found", "message": "x"}}, "None.")).passed
     assert check_query_limits(_dialogue({"error": "timeout", "id": 1}, "Record: id: 1.")).passed
+
+
+def test_a_tiny_time_limit_rejects_dialogues_but_never_changes_tools_or_tasks(tmp_path):
+    """The wall clock (what load changes) may only reject a dialogue: tool checks and gold plans
+    answer to the step budget alone, so the same tools and tasks exist under any load."""
+    db = build_big_table_db(tmp_path / "t.sqlite", rows=40_000)
+    calm = generate(db, tmp_path / "calm", n=12, sql={"timeout_ms": 60_000})
+    tight = generate(db, tmp_path / "tight", n=12, sql={"timeout_ms": 1})  # every scan of 40k rows is late
+
+    def tasks(out: Path) -> dict:
+        return {r["id"]: r["tasks"] for r in read_jsonl(out / "train.jsonl") + read_jsonl(out / "rejected.jsonl")}
+
+    assert tight["tools"] == calm["tools"]
+    assert tasks(tmp_path / "tight") == tasks(tmp_path / "calm")
+    assert tight["rejection_reasons"].get("no_query_limit", 0) > 0
+    for record in read_jsonl(tmp_path / "tight" / "train.jsonl"):
+        assert not any('"timeout"' in (m["content"] or "") for m in record["messages"])

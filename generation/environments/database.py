@@ -103,10 +103,12 @@ class SqlDatabase:
         self.base_hash = combine(self.base_digests)
         self.source_cache: dict[Any, Any] = {}  # query results on the source state, shared by clean copies
 
-    def copy(self) -> "DatabaseCopy":
+    def copy(self, wall_clock: bool = True) -> "DatabaseCopy":
+        """A private copy. ``wall_clock`` False for copies whose results must not depend on the
+        machine's load (tool checks, gold plans): their queries answer to the step budget alone."""
         conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         self._template.backup(conn)
-        return DatabaseCopy(conn, self.base, self.source_cache)
+        return DatabaseCopy(conn, self.base, self.source_cache, wall_clock)
 
 
 _LIMIT_EVENTS = {"query_limit": "queries_over_step_budget", "timeout": "queries_timed_out"}
@@ -119,8 +121,10 @@ class DatabaseCopy:
     ``max_text_chars``), ``queries_over_step_budget`` and ``queries_timed_out``.
     """
 
-    def __init__(self, conn: sqlite3.Connection, base: BaseState, source_cache: dict[Any, Any] | None = None) -> None:
+    def __init__(self, conn: sqlite3.Connection, base: BaseState, source_cache: dict[Any, Any] | None = None,
+                 wall_clock: bool = True) -> None:
         self.conn = conn
+        self.wall_clock = wall_clock
         self._base = base
         self._source_cache = source_cache if source_cache is not None else {}
         self.events: Counter = Counter()
@@ -145,7 +149,7 @@ class DatabaseCopy:
 
     def _execute(self, sql: str, params: dict[str, Any], limits: QueryLimits, writes: bool = False,
                  interrupt: bool = True) -> tuple[list[str], list[tuple]]:
-        self._guard.arm(limits, allow_writes=writes, interrupt_on_budget=interrupt)
+        self._guard.arm(limits, allow_writes=writes, interrupt_on_budget=interrupt, wall_clock=self.wall_clock)
         try:
             cursor = self.conn.execute(sql, params)
             names = [d[0] for d in cursor.description or ()]

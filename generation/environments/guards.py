@@ -11,6 +11,7 @@ both the gold copy and the dialogue's copy.
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 import re
 import sqlite3
@@ -116,10 +117,12 @@ class StatementGuard:
             return 1
         return 0
 
-    def arm(self, limits: QueryLimits, allow_writes: bool, interrupt_on_budget: bool = True) -> None:
+    def arm(self, limits: QueryLimits, allow_writes: bool, interrupt_on_budget: bool = True,
+            wall_clock: bool = True) -> None:
         """``interrupt_on_budget`` False: an interrupted write would roll back the caller's whole
         transaction (SQLite does so for SQLITE_INTERRUPT), so such a write runs to its end and
-        the caller undoes it when ``over_budget``."""
+        the caller undoes it when ``over_budget``. ``wall_clock`` False: only the step budget
+        applies (what the machine's load must not change: which tools exist, which tasks plan)."""
         self.armed = True
         self.allow_writes = allow_writes
         self.written = set()
@@ -127,7 +130,7 @@ class StatementGuard:
         self.calls_left = -(-limits.max_vm_steps // self.every)
         self.interrupt_on_budget = interrupt_on_budget
         self.over_budget = self.timed_out = False
-        self.deadline = time.perf_counter() + limits.timeout_ms / 1000.0
+        self.deadline = time.perf_counter() + limits.timeout_ms / 1000.0 if wall_clock else math.inf
 
     def disarm(self) -> None:
         self.armed = False

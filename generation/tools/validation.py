@@ -72,7 +72,7 @@ def validate_tools(tools: list[SqlTool], db: SqlDatabase, toolbox: Toolbox, seed
     """Keep the tools that pass the static checks and run cleanly on a scratch copy."""
     report = ToolReport(kept=[], skipped=dict(db.schema.skipped))
     rng = random.Random(seed)
-    scratch = db.copy()
+    scratch = db.copy(wall_clock=False)  # which tools exist must not depend on the machine's load
     unpinned = db.nondeterministic_writes  # table -> why its writes could differ between two runs
     try:
         for tool in tools:
