@@ -26,11 +26,14 @@ from .errors import InputError
 from .llm.accounting import Accounting
 from .llm.endpoints import ROLES
 from .llm.pool import LLMPool
+from .llm.request_log import read_request_log
 from .records import DialogueRecord, Message, to_dataset
 from .run_folder import RunFolder
 from .stats import compute_stats, dataset_card, stats_markdown
 from .toolset import load_toolset
 from .world import SqlWorld
+
+REQUEST_LOG = "requests.log"  # in .work/: every LLM request sent, by role and outcome
 
 
 class GenerationPipeline:
@@ -178,8 +181,8 @@ class GenerationPipeline:
                 return self._worlds[prior.record.environment.db_id]
             return worlds[index % len(worlds)]
 
-        llm = LLMPool(config.llm.endpoints, self.work / "llm_cache.sqlite" if config.llm.cache else None) \
-            if config.uses_llm else None
+        llm = LLMPool(config.llm.endpoints, self.work / "llm_cache.sqlite" if config.llm.cache else None,
+                      self.work / REQUEST_LOG) if config.uses_llm else None
         began = time.time()
         ran, why = Accounting(), {}  # this invocation's requests and first outage per role: see `run`
         factory = DialogueFactory(config, llm, toolset)
@@ -245,6 +248,7 @@ class GenerationPipeline:
             with open(self.output / f"{name}.jsonl", "w") as fh:
                 for r in split:
                     fh.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
+        usage.requests_as_logged(read_request_log(self.work / REQUEST_LOG))  # dialogues cut short by a kill too
         stats = compute_stats(train, rejected, events, self._tool_counts(), seconds, usage.summary())
         stats["timing"] = timing  # this invocation only: a resumed run times what it did itself
         (self.output / "stats.json").write_text(json.dumps(stats, indent=2) + "\n")

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
+from .request_log import SENT
+
 
 @dataclass
 class RoleUsage:
-    # requests = calls + failures + retries: every HTTP request sent, as the server counts them
+    # every HTTP request sent, as the server counts them: calls + failures + retries, plus (from the
+    # request log) those of dialogues a kill cut short, whose other figures were never checkpointed
     requests: int = 0
     calls: int = 0  # answered by the server
     cached: int = 0  # answered from the response cache
@@ -105,6 +108,14 @@ class Accounting:
     def close_scope(self, scope: str) -> None:
         for key in [k for k in self._last_prompt if k[1] == scope]:
             del self._last_prompt[key]
+
+    def requests_as_logged(self, logged: dict[str, Counter]) -> None:
+        """Take requests and failed requests per role from the request log, which also holds what
+        dialogues a kill cut short had sent (an empty log, as without LLM roles, changes nothing)."""
+        for role, lines in logged.items():
+            usage = self.roles[role]
+            usage.requests = lines[SENT]
+            usage.failures_by_status = {kind: n for kind, n in lines.items() if kind != SENT}
 
     def summary(self) -> dict[str, Any]:
         total = RoleUsage()

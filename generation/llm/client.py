@@ -22,6 +22,7 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 from .accounting import Accounting, RoleUsage
 from .cache import ResponseCache, request_key
 from .endpoints import EndpointConfig
+from .request_log import SENT, RequestLog
 
 
 class AttemptFailed(Exception):
@@ -54,9 +55,11 @@ class ChatResult:
 
 
 class LLMClient:
-    def __init__(self, endpoint: EndpointConfig, cache: ResponseCache | None = None) -> None:
+    def __init__(self, endpoint: EndpointConfig, cache: ResponseCache | None = None,
+                 request_log: RequestLog | None = None) -> None:
         self.endpoint = endpoint
         self.cache = cache
+        self.request_log = request_log
         self._semaphore = asyncio.Semaphore(endpoint.max_concurrency)
         self._session: aiohttp.ClientSession | None = None
         self.url = endpoint.base_url.rstrip("/") + "/chat/completions"
@@ -112,7 +115,7 @@ class LLMClient:
         case), the others with exponential backoff and jitter."""
         limit = self.endpoint.max_attempts
         try:
-            return await self._attempt(payload, usage)
+            return await self._attempt(role, payload, usage)
         except AttemptFailed as exc:
             if not exc.retryable or limit == 1:
                 raise self._gave_up(role, exc, 1, usage) from None
@@ -127,19 +130,23 @@ class LLMClient:
             ):
                 with attempt:
                     attempts += 1
-                    response = await self._attempt(payload, usage)
+                    response = await self._attempt(role, payload, usage)
         except AttemptFailed as exc:
             raise self._gave_up(role, exc, attempts, usage) from None
         usage.retries += attempts - 1
         return response
 
-    async def _attempt(self, payload: bytes, usage: RoleUsage) -> tuple[dict[str, Any], bytes]:
+    async def _attempt(self, role: str, payload: bytes, usage: RoleUsage) -> tuple[dict[str, Any], bytes]:
         """One request, counted whatever becomes of it, so the totals match the server's own."""
         usage.requests += 1
+        if self.request_log is not None:
+            self.request_log.write(role, SENT)
         try:
             return await self._post(payload)
         except AttemptFailed as exc:
             usage.failed_request(exc.kind)
+            if self.request_log is not None:
+                self.request_log.write(role, exc.kind)
             raise
 
     def _gave_up(self, role: str, exc: AttemptFailed, attempts: int, usage: RoleUsage) -> LLMUnavailable:
