@@ -44,8 +44,9 @@ class DialogueOutcome:
 
     @property
     def retry(self) -> bool:
-        """An endpoint failed: the records stand as rejections, and a rerun asks again."""
-        return bool(self.outages)
+        """An endpoint failed, or a query ran past the wall-clock safety net (the machine's load,
+        not the data): the records stand as rejections, and a rerun tries again."""
+        return bool(self.outages) or self.events.get("queries_timed_out", 0) > 0
 
 
 @dataclass

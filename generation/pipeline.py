@@ -53,9 +53,10 @@ class GenerationPipeline:
             self._worlds[db.db_id] = SqlWorld.build(db, self.limits, self.config.seed)
 
     def _fingerprint(self) -> str:
-        """The config as far as it shapes the data: a server that moved or a new concurrency limit
-        may resume a run; a different model, seed or task mix may not."""
-        data = self.config.model_dump(mode="json", exclude={"llm", "workers"})
+        """The config as far as it shapes the data: a server that moved, a new concurrency limit or
+        time limit may resume a run; a different model, seed or task mix may not."""
+        # sql.timeout_ms too: a wall-clock hit only marks a dialogue to redo, so it may be raised
+        data = self.config.model_dump(mode="json", exclude={"llm": True, "workers": True, "sql": {"timeout_ms"}})
         endpoints = self.config.llm.endpoints
         data["llm"] = {role: endpoints.for_role(role).data_fields() for role in ROLES}
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()

@@ -298,3 +298,7 @@ def test_a_tiny_time_limit_rejects_dialogues_but_never_changes_tools_or_tasks(tm
     assert tight["rejection_reasons"].get("no_query_limit", 0) > 0
     for record in read_jsonl(tmp_path / "tight" / "train.jsonl"):
         assert not any('"timeout"' in (m["content"] or "") for m in record["messages"])
+    # a time limit is the load's, not the data's: rerun with room, and the dialogues it cut are redone
+    generate(db, tmp_path / "tight", n=12, sql={"timeout_ms": 60_000})
+    for name in ("train.jsonl", "rejected.jsonl"):
+        assert (tmp_path / "tight" / name).read_bytes() == (tmp_path / "calm" / name).read_bytes()
