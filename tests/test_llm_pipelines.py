@@ -82,13 +82,15 @@ def test_killed_llm_run_resumes_without_paying_twice(tmp_path):
     stats = json.loads((out / "stats.json").read_text())
     assert stats["splits"]["train"] + stats["splits"]["rejected"] == 60
     assert stats["llm"]["total"]["cached"] > 0  # the cut-off dialogues replayed their paid calls
-    # every request the server saw is counted, those of the dialogues the kill cut short included
+    # every request the server saw is counted, those of the dialogues the kill cut short included;
+    # a request in flight at the kill is counted as sent, whether or not its bytes reached the server
     statuses = Counter(str(r["status"]) for r in read_jsonl(log))
-    assert stats["llm"]["total"]["requests"] == sum(statuses.values())
-    failed = stats["llm"]["total"]["failures_by_status"]
-    # a request in flight at the kill is counted as sent; its outcome reached no one but the server
+    total = stats["llm"]["total"]
+    assert 0 <= total["unanswered"] <= 4  # at most one request in flight per concurrent dialogue
+    assert total["requests"] - total["unanswered"] <= sum(statuses.values()) <= total["requests"], (total, statuses)
+    failed = total["failures_by_status"]
     unseen = {k: n - failed.get(k, 0) for k, n in statuses.items() if k != "200"}
-    assert all(n >= 0 for n in unseen.values()) and sum(unseen.values()) <= 4, (failed, statuses)
+    assert all(n >= 0 for n in unseen.values()) and sum(unseen.values()) <= total["unanswered"], (failed, statuses)
 
 
 def test_hundreds_of_malformed_replies_never_crash_the_run(tmp_path):

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from .request_log import SENT
+from .request_log import ANSWERED, SENT
 
 
 @dataclass
@@ -21,6 +21,7 @@ class RoleUsage:
     failures: int = 0  # gave up after every attempt
     retries: int = 0  # attempts after a call's first
     failures_by_status: dict[str, int] = field(default_factory=dict)  # failed requests: "500", "timeout", ...
+    unanswered: int = 0  # in flight when a kill ended the run: sent, outcome never seen
     prompt_tokens: int = 0
     completion_tokens: int = 0
     latency_s: float = 0.0
@@ -115,7 +116,8 @@ class Accounting:
         for role, lines in logged.items():
             usage = self.roles[role]
             usage.requests = lines[SENT]
-            usage.failures_by_status = {kind: n for kind, n in lines.items() if kind != SENT}
+            usage.failures_by_status = {kind: n for kind, n in lines.items() if kind not in (SENT, ANSWERED)}
+            usage.unanswered = lines[SENT] - lines[ANSWERED] - sum(usage.failures_by_status.values())
 
     def summary(self) -> dict[str, Any]:
         total = RoleUsage()

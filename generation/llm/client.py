@@ -22,7 +22,7 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 from .accounting import Accounting, RoleUsage
 from .cache import ResponseCache, request_key
 from .endpoints import EndpointConfig
-from .request_log import SENT, RequestLog
+from .request_log import ANSWERED, SENT, RequestLog
 
 
 class AttemptFailed(Exception):
@@ -142,12 +142,15 @@ class LLMClient:
         if self.request_log is not None:
             self.request_log.write(role, SENT)
         try:
-            return await self._post(payload)
+            response = await self._post(payload)
         except AttemptFailed as exc:
             usage.failed_request(exc.kind)
             if self.request_log is not None:
                 self.request_log.write(role, exc.kind)
             raise
+        if self.request_log is not None:
+            self.request_log.write(role, ANSWERED)
+        return response
 
     def _gave_up(self, role: str, exc: AttemptFailed, attempts: int, usage: RoleUsage) -> LLMUnavailable:
         usage.failures += 1

@@ -1,10 +1,12 @@
-"""Every request sent, a line as it goes out, and a second line when it fails.
+"""Every request sent, a line as it goes out, and a second line with its outcome.
 
 Usage per dialogue reaches the checkpoint only when the dialogue finishes, so a run killed with
 dialogues in flight would forget the requests they had sent. This log does not: a line is one
 ``write`` on a file opened for appending (the kernel keeps it through a kill, and lines from
 worker processes never interleave), so request counts reconcile with the server's own across
-kills and resumes, requests in flight at the kill included.
+kills and resumes, requests in flight at the kill included. A request with no outcome line was
+in flight when the run died: the server may or may not have seen it, so the server's count lies
+between ``requests - unanswered`` and ``requests``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import os
 from collections import Counter
 from pathlib import Path
 
-SENT = "sent"  # a request about to go out; a failed one also gets a line with its kind ("500", ...)
+SENT = "sent"  # a request about to go out
+ANSWERED = "answered"  # its usable reply came back; a failed one gets a line with its kind ("500", ...)
 
 
 class RequestLog:
