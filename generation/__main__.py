@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .config import load_config
-from .errors import InputError
+from common.errors import InputError
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

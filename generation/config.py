@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from common.config_files import read_yaml_mapping, validation_message
+from common.errors import InputError
+
 from .environments.guards import QueryLimits
-from .errors import InputError
 from .llm.endpoints import EndpointsConfig
 
 
@@ -117,30 +118,10 @@ class GenerationConfig(_Section):
         return ["user_oriented", "task_oriented"] if self.mode == "both" else [self.mode]
 
 
-def read_yaml_mapping(path: Path) -> dict:
-    """A YAML config file as a dict; InputError names the file and, for bad YAML, the place."""
-    if not path.is_file():
-        raise InputError(f"config file not found: {path}")
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"config {path} is not valid YAML{where}: {problem}") from None
-    if not isinstance(data, dict):
-        raise InputError(f"config {path} must be a mapping of keys to values")
-    return data
-
-
 def load_config(path: Path | None, overrides: dict) -> GenerationConfig:
     data = read_yaml_mapping(path) if path is not None else {}
     data.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return GenerationConfig.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "config"
-        source = path or "command line"
-        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
-        raise InputError(f"invalid config ({source}): {where}: {message}") from None
+        raise InputError(validation_message(exc, path or "command line")) from None

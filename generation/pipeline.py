@@ -22,7 +22,7 @@ from tqdm import tqdm
 from .config import GenerationConfig
 from .dialogue import DialogueFactory, DialogueOutcome, Prior
 from .environments.sources import DatabaseSource, resolve_sources
-from .errors import InputError
+from common.errors import InputError
 from .llm.accounting import Accounting
 from .llm.endpoints import ROLES
 from .llm.pool import LLMPool

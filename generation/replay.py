@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .environments.database import DatabaseCopy, SqlDatabase
 from .environments.guards import QueryLimits
-from .errors import InputError
+from common.errors import InputError
 from .records import DialogueRecord
 from .tools.runtime import Toolbox
 from .tools.spec import SqlTool

@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from .environments.hashing import file_sha256
-from .errors import InputError
+from common.errors import InputError
 from .records import Environment, EnvironmentTool
 
 

@@ -5,7 +5,7 @@ import pytest
 from generation.environments.database import SqlDatabase
 from generation.environments.guards import QueryLimits, QueryTimeout
 from generation.environments.hashing import file_sha256, state_hash
-from generation.errors import InputError
+from common.errors import InputError
 from tests.support.clubs import build_clubs
 
 

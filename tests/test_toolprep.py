@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 
 from generation.environments.database import SqlDatabase
 from generation.environments.guards import QueryLimits
-from generation.errors import InputError
+from common.errors import InputError
 from generation.llm.accounting import Accounting
 from generation.llm.client import LLMClient
 from generation.llm.endpoints import EndpointConfig

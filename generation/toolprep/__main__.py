@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..environments.database import SqlDatabase
-from ..errors import InputError
+from common.errors import InputError
 from ..llm.accounting import Accounting
 from ..llm.cache import ResponseCache
 from ..llm.client import LLMClient
