@@ -5,29 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
 from common.config_files import first_problem, read_yaml_mapping, validation_message
 from common.errors import InputError
 
-from .bfcl import BfclSettings
+from .benchmarks import BENCHMARKS
 from .serving import ModelSpec
-from .sqlbench import SqlBenchSettings
-from .tau2 import Tau2Settings
-
-BENCHMARKS = ("bfcl", "tau2", "sqlbench")
 
 
 class ConfigError(InputError):
     """Bad evaluation input; the message is one line naming the problem."""
 
 
-class BenchmarksConfig(BaseModel):
+class _Benchmarks(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-    bfcl: BfclSettings | None = None
-    tau2: Tau2Settings | None = None
-    sqlbench: SqlBenchSettings | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -39,6 +31,11 @@ class BenchmarksConfig(BaseModel):
 
     def selected(self) -> list[str]:
         return [name for name in BENCHMARKS if getattr(self, name) is not None]
+
+
+# one optional section per registered benchmark: `benchmarks: {bfcl: {...}, sqlbench: {...}}`
+BenchmarksConfig = create_model("BenchmarksConfig", __base__=_Benchmarks,
+                                **{name: (b.settings | None, None) for name, b in BENCHMARKS.items()})
 
 
 class WandbConfig(BaseModel):

@@ -6,8 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from .config import load_config
 from common.errors import InputError
+
+from .config import load_config
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

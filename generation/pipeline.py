@@ -25,9 +25,9 @@ from .episode import EpisodeSettings, Episodes, Prior
 from .llm.accounting import Accounting
 from .llm.endpoints import ROLES
 from .llm.pool import LLMPool
+from .priors import load_priors
 from .run_folder import RunFolder
 from .run_output import REQUEST_LOG, fail_if_no_answer, write_run_output
-from .priors import load_priors
 from .worlds import World, WorldSet, open_worlds
 
 
