@@ -22,6 +22,7 @@ from common.errors import InputError
 from .checkpoint import checkpoint_entry, cut_torn_tail, read_checkpoint, still_to_do
 from .config import GenerationConfig
 from .episode import EpisodeSettings, Episodes, Prior
+from .episode.outcome import record_of
 from .llm.accounting import Accounting
 from .llm.endpoints import ROLES
 from .llm.pool import LLMPool
@@ -97,8 +98,7 @@ class GenerationPipeline:
         return self.priors[index] if self.priors is not None else None
 
     def _world(self, index: int) -> World:
-        prior = self._prior(index)
-        return self.worlds.for_dialogue(index, prior.record if prior is not None else None)
+        return self.worlds.for_dialogue(index, record_of(self._prior(index)))
 
     async def _loop(self, done: dict[int, Any], shard: int, shards: int) -> None:
         config = self.config

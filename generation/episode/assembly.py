@@ -7,7 +7,7 @@ from ..llm.accounting import Accounting
 from ..records import Check, DialogueRecord, Message, Simulation, Validation
 from ..simulation.orchestrator import dialogue_stats
 from ..worlds.protocol import World
-from .outcome import NO_FEASIBLE_TASK, Prior
+from .outcome import NO_FEASIBLE_TASK, Prior, record_of
 from .settings import EpisodeSettings
 
 MODE_TAG = {"user_oriented": "uo", "task_oriented": "to"}
@@ -36,8 +36,8 @@ def without_tasks(world: World, settings: EpisodeSettings, mode: str, prefix: st
     else:
         check = Check(name="feasible_tasks", passed=False, detail="no task could be written whose plan runs")
         termination = NO_FEASIBLE_TASK
-    if prior is not None and prior.record is not None:  # the earlier dialogue as it was: it still replays
-        earlier = prior.record
+    earlier = record_of(prior)
+    if earlier is not None:  # the earlier dialogue as it was: it still replays
         messages, specs, environment, tasks = earlier.messages, earlier.tools, earlier.environment, earlier.tasks
     else:
         system = world.system_prompt()

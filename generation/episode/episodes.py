@@ -11,7 +11,7 @@ from ..llm.accounting import Accounting
 from ..records import Task
 from ..worlds.protocol import World
 from .assembly import history, without_tasks
-from .outcome import DialogueOutcome, Prior, TrialResult
+from .outcome import DialogueOutcome, Prior, TrialResult, record_of
 from .play import Dialogue, play
 from .policies import write_tasks
 from .settings import EpisodeSettings
@@ -51,7 +51,7 @@ class Episodes:
     async def _plan(self, world: World, prior: Prior | None, rng: random.Random, prefix: str,
                     meter: Accounting, events: Counter) -> tuple[list[Task], str]:
         """The dialogue's new tasks, and the hash of the gold state they lead to."""
-        gold = world.start(prior.record if prior is not None else None, wall_clock=False)
+        gold = world.start(record_of(prior), wall_clock=False)
         try:
             tasks = await write_tasks(Planning(world, self.settings, self.llm, rng, gold, prefix, meter, events))
             return tasks, gold.state_hash()
@@ -61,7 +61,7 @@ class Episodes:
     async def _each_mode(self, outcome: DialogueOutcome, world: World, index: int, prefix: str, tasks: list[Task],
                          gold_hash: str, prior: Prior | None, rng: random.Random, meter: Accounting) -> None:
         settings = self.settings
-        prior_record = prior.record if prior is not None else None
+        prior_record = record_of(prior)
         offer = world.offer(tasks, settings.max_tools_per_dialogue, rng, prior_record)
         system = world.system_prompt()
         earlier = prior_record.tasks if prior_record is not None else []

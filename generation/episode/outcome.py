@@ -23,6 +23,11 @@ class Prior:
     record: DialogueRecord | None = None
 
 
+def record_of(prior: Prior | None) -> DialogueRecord | None:
+    """The earlier record a dialogue continues (None: a fresh dialogue, or a plain chat)."""
+    return prior.record if prior is not None else None
+
+
 @dataclass
 class DialogueOutcome:
     records: list[DialogueRecord] = field(default_factory=list)

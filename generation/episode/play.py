@@ -14,7 +14,7 @@ from ..simulation.orchestrator import SimulationResult, simulate
 from ..validation import checks
 from ..worlds.protocol import SessionContext, ToolOffer, World
 from .assembly import MODE_TAG
-from .outcome import Prior
+from .outcome import Prior, record_of
 from .policies import JUDGES, Cast, make_agent, make_user
 
 if TYPE_CHECKING:
@@ -39,17 +39,13 @@ class Dialogue:
     meter: Accounting
     events: Counter
 
-    @property
-    def prior_record(self) -> DialogueRecord | None:
-        return self.prior.record if self.prior is not None else None
-
 
 async def play(d: Dialogue, mode: str, settings: EpisodeSettings, llm: LLMPool | None) -> DialogueRecord:
     rng = random.Random(f"{settings.seed}:{d.index}:{mode}")
     scope = f"{d.prefix}-{MODE_TAG[mode]}"
     seed = request_seed(scope)  # in every request of this dialogue: see request_seed
     outages = len(d.meter.outages)
-    state = d.world.start(d.prior_record)
+    state = d.world.start(record_of(d.prior))
     said: list[Message] = []  # the conversation as it grows: the tool simulator reads the latest request
     context = SessionContext(llm, d.meter, scope, rng, seed,
                              lambda: next((m.content for m in reversed(said) if m.role == "user"), ""))
