@@ -5,29 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
-from generation.config import read_yaml_mapping
-from generation.errors import InputError
+from common.config_files import first_problem, read_yaml_mapping, validation_message
+from common.errors import InputError
 
-from .bfcl import BfclSettings
+from .benchmarks import BENCHMARKS
 from .serving import ModelSpec
-from .sqlbench import SqlBenchSettings
-from .tau2 import Tau2Settings
-
-BENCHMARKS = ("bfcl", "tau2", "sqlbench")
 
 
-class ConfigError(Exception):
+class ConfigError(InputError):
     """Bad evaluation input; the message is one line naming the problem."""
 
 
-class BenchmarksConfig(BaseModel):
+class _Benchmarks(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-    bfcl: BfclSettings | None = None
-    tau2: Tau2Settings | None = None
-    sqlbench: SqlBenchSettings | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -39,6 +31,11 @@ class BenchmarksConfig(BaseModel):
 
     def selected(self) -> list[str]:
         return [name for name in BENCHMARKS if getattr(self, name) is not None]
+
+
+# one optional section per registered benchmark: `benchmarks: {bfcl: {...}, sqlbench: {...}}`
+BenchmarksConfig = create_model("BenchmarksConfig", __base__=_Benchmarks,
+                                **{name: (b.settings | None, None) for name, b in BENCHMARKS.items()})
 
 
 class WandbConfig(BaseModel):
@@ -77,13 +74,10 @@ class EvaluationConfig(BaseModel):
 
 
 def _message(exc: ValidationError, source: str) -> str:
-    first = exc.errors()[0]
-    loc = [str(p) for p in first["loc"]]
-    if first["type"] == "extra_forbidden" and loc[:1] == ["benchmarks"] and len(loc) == 2:
+    loc, _ = first_problem(exc)
+    if exc.errors()[0]["type"] == "extra_forbidden" and loc[:1] == ["benchmarks"] and len(loc) == 2:
         return f"invalid config ({source}): unknown benchmark {loc[1]!r} (known: {', '.join(BENCHMARKS)})"
-    where = ".".join(loc) or "config"
-    what = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
-    return f"invalid config ({source}): {where}: {what}"
+    return validation_message(exc, source)
 
 
 def load_config(path: Path, overrides: dict[str, Any]) -> EvaluationConfig:

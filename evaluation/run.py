@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+from .benchmarks import BENCHMARKS
 from .config import EvaluationConfig
 from .outcomes import OutcomeLog, TrialOutcome
 from .report import log_wandb, model_results, write_report
@@ -20,18 +21,6 @@ from .serving import ServingError, served
 
 class EvaluationError(Exception):
     """A failure that stops the whole evaluation (the model cannot be served or reached)."""
-
-
-def _runner(name: str) -> Callable[..., dict[str, Any]]:
-    # imported on use: each harness pulls in its benchmark's package (bfcl-eval, tau2 + litellm)
-    if name == "bfcl":
-        from .bfcl import run_bfcl
-        return run_bfcl
-    if name == "tau2":
-        from .tau2 import run_tau2
-        return run_tau2
-    from .sqlbench import run_sqlbench
-    return run_sqlbench
 
 
 def _fingerprint(spec: Any, benchmark: str, settings: Any) -> str:
@@ -101,7 +90,7 @@ def _evaluate_model(config: EvaluationConfig, spec: Any, model_dir: Path, summar
                     continue
                 with log:
                     try:
-                        summaries[benchmark] = _runner(benchmark)(endpoint, settings, config.trials, log, workdir)
+                        summaries[benchmark] = BENCHMARKS[benchmark].run()(endpoint, settings, config.trials, log, workdir)
                     except Exception as exc:  # one benchmark failing must not lose the others' results
                         failures.append(f"{spec.name} / {benchmark}: {type(exc).__name__}: {exc}")
                     # trials beyond `trials` (a larger earlier run) stay in the log, out of this report

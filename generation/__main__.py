@@ -6,8 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from common.errors import InputError
+
 from .config import load_config
-from .errors import InputError
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

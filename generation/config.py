@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from common.config_files import read_yaml_mapping, validation_message
+from common.errors import InputError
+
 from .environments.guards import QueryLimits
-from .errors import InputError
 from .llm.endpoints import EndpointsConfig
 
 
@@ -18,26 +19,49 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
-class UserConfig(_Section):
-    policy: Literal["rules", "llm"] = "rules"
+def _registered(role: str, name: str) -> str:
+    """A policy name the registry knows (``episode/policies.py``, the one list of policies)."""
+    from .episode.policies import REGISTRIES  # on use: the registry imports the policies themselves
+
+    if name not in REGISTRIES[role]:
+        raise ValueError(f"unknown policy {name!r} (known: {', '.join(REGISTRIES[role])})")
+    return name
+
+
+class _Role(_Section):
+    role: ClassVar[str]
+    policy: str
+
+    @field_validator("policy")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        return _registered(cls.role, value)
+
+
+class UserConfig(_Role):
+    role = "user"
+    policy: str = "rules"
     max_subtasks_per_turn: int = Field(2, ge=1, le=2)
     combine_probability: float = Field(0.25, ge=0, le=1)
     confirm_write_probability: float = Field(0.3, ge=0, le=1)
     max_user_turns: int = Field(40, ge=2)
 
 
-class AgentConfig(_Section):
-    policy: Literal["oracle", "llm"] = "oracle"
+class AgentConfig(_Role):
+    role = "agent"
+    policy: str = "oracle"
     max_steps_per_turn: int = Field(8, ge=1)
     confirm_writes: bool = True  # user_oriented: ask the user to approve a change first
 
 
-class TasksConfig(_Section):
-    policy: Literal["rules", "llm"] = "rules"  # rules: synthesized from rows; llm: the task writer
+class TasksConfig(_Role):
+    role = "tasks"
+    policy: str = "rules"  # rules: synthesized from rows; llm: the task writer
 
 
-class JudgeConfig(_Section):
-    policy: Literal["none", "llm"] = "none"
+class JudgeConfig(_Role):
+    role = "judge"
+    policy: str = "none"
 
 
 class LLMConfig(_Section):
@@ -93,7 +117,10 @@ class GenerationConfig(_Section):
 
     @property
     def uses_llm(self) -> bool:
-        return "llm" in (self.user.policy, self.agent.policy, self.tasks.policy, self.judge.policy)
+        from .episode.policies import REGISTRIES
+
+        roles = (self.user, self.agent, self.tasks, self.judge)
+        return any(REGISTRIES[r.role][r.policy].uses_llm for r in roles)
 
     @field_validator("tasks_per_dialogue", mode="before")
     @classmethod
@@ -117,30 +144,10 @@ class GenerationConfig(_Section):
         return ["user_oriented", "task_oriented"] if self.mode == "both" else [self.mode]
 
 
-def read_yaml_mapping(path: Path) -> dict:
-    """A YAML config file as a dict; InputError names the file and, for bad YAML, the place."""
-    if not path.is_file():
-        raise InputError(f"config file not found: {path}")
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"config {path} is not valid YAML{where}: {problem}") from None
-    if not isinstance(data, dict):
-        raise InputError(f"config {path} must be a mapping of keys to values")
-    return data
-
-
 def load_config(path: Path | None, overrides: dict) -> GenerationConfig:
     data = read_yaml_mapping(path) if path is not None else {}
     data.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return GenerationConfig.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "config"
-        source = path or "command line"
-        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
-        raise InputError(f"invalid config ({source}): {where}: {message}") from None
+        raise InputError(validation_message(exc, path or "command line")) from None

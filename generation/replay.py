@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from common.errors import InputError
+
 from .environments.database import DatabaseCopy, SqlDatabase
 from .environments.guards import QueryLimits
-from .errors import InputError
 from .records import DialogueRecord
 from .tools.runtime import Toolbox
 from .tools.spec import SqlTool

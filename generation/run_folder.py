@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from common.errors import InputError
 
 CLAIM = "tooldial-run"  # in .work/: this folder was made by (and is written by) generation
 STARTED = "config.sha256"  # in .work/: the config of the run whose dialogues the checkpoint holds

@@ -15,8 +15,9 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from common.errors import InputError
+
 from .environments.hashing import file_sha256
-from .errors import InputError
 from .records import Environment, EnvironmentTool
 
 

@@ -25,7 +25,7 @@ from generation.environments.guards import QueryLimits  # noqa: E402
 from generation.environments.sources import resolve_sources  # noqa: E402
 from generation.pipeline import GenerationPipeline  # noqa: E402
 from generation.tools.arguments import example_arguments  # noqa: E402
-from generation.world import SqlWorld  # noqa: E402
+from generation.worlds import SqlWorld  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -29,6 +29,7 @@ def test_spider_directory_without_tables_json(tmp_path):
     ("num_dialogues: 5\ncolour: blue\n", "colour: unknown key"),
     ("user:\n  policy: rules\n  patience: 3\n", "user.patience: unknown key"),
     ("mode: chatty\n", "mode"),
+    ("agent:\n  policy: psychic\n", "agent.policy: unknown policy 'psychic' (known: oracle, llm)"),
     ("num_dialogues: [1\n", "not valid YAML"),
 ])
 def test_bad_config(tmp_path, body, needle):

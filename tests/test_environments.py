@@ -2,10 +2,10 @@ import sqlite3
 
 import pytest
 
+from common.errors import InputError
 from generation.environments.database import SqlDatabase
 from generation.environments.guards import QueryLimits, QueryTimeout
 from generation.environments.hashing import file_sha256, state_hash
-from generation.errors import InputError
 from tests.support.clubs import build_clubs
 
 
@@ -86,3 +86,19 @@ def test_corrupt_and_missing_files_are_input_errors(tmp_path):
         SqlDatabase("broken", broken)
     with pytest.raises(InputError, match="not found"):
         SqlDatabase("none", tmp_path / "missing.sqlite")
+
+
+def test_savepoint_keeps_or_undoes(clubs):
+    copy = clubs.copy()
+    before = copy.state_hash()
+    with copy.savepoint("probe", undo=True):
+        copy.run("UPDATE player SET Earnings = 0", {}, writes=True, limits=QueryLimits())
+    assert copy.state_hash() == before  # a probe leaves no trace
+    with pytest.raises(ZeroDivisionError):
+        with copy.savepoint("task"):
+            copy.run("UPDATE player SET Earnings = 0", {}, writes=True, limits=QueryLimits())
+            raise ZeroDivisionError
+    assert copy.state_hash() == before  # a plan that failed half-way is undone
+    with copy.savepoint("task"):
+        copy.run("UPDATE player SET Earnings = 0", {}, writes=True, limits=QueryLimits())
+    assert copy.state_hash() != before and not copy.conn.in_transaction

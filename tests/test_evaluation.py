@@ -14,7 +14,8 @@ import yaml
 
 from evaluation.outcomes import OutcomeLog, TrialOutcome
 from evaluation.passk import PassKError, pass_hat_k, pass_k_table
-from evaluation.sqlbench import SUCCESS_CHECKS, SqlBenchSettings, run_sqlbench
+from evaluation.sqlbench import SqlBenchSettings, run_sqlbench
+from generation.episode import SUCCESS_CHECKS
 from generation.llm.endpoints import EndpointConfig
 from tests.support.servers import scripted_server
 

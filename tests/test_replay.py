@@ -34,7 +34,7 @@ def test_spider_records_replay_exactly(spider_test_run):
 
 
 def test_replay_refuses_a_different_database(demo_run):
-    from generation.errors import InputError
+    from common.errors import InputError
 
     record = DialogueRecord.model_validate(read_jsonl(demo_run / "train.jsonl")[0])
     other = [s for s in resolve_sources("builtin:demo", demo_run / ".work" / "databases")

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
+from common.errors import InputError
 from generation.environments.database import SqlDatabase
 from generation.environments.guards import QueryLimits
-from generation.errors import InputError
 from generation.llm.accounting import Accounting
 from generation.llm.client import LLMClient
 from generation.llm.endpoints import EndpointConfig

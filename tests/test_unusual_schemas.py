@@ -10,7 +10,7 @@ import pytest
 from generation.environments.database import SqlDatabase
 from generation.environments.guards import QueryLimits
 from generation.environments.schema import ForeignKey, singular, snake
-from generation.world import SqlWorld
+from generation.worlds import SqlWorld
 from tests.conftest import read_jsonl, run_cli
 from tests.support import unusual_dbs
 

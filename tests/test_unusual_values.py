@@ -255,17 +255,17 @@ def test_tiny_query_budget_gives_identical_runs_without_limit_errors_in_train(tm
 
 def test_dialogue_that_hits_a_query_limit_is_rejected(tmp_path, monkeypatch):
     """Planning had room, the dialogue's copy not (what a wall-clock limit under load does)."""
-    from generation.simulation import orchestrator
+    from generation.worlds import sql as sql_world
     from generation.tools.runtime import Toolbox
 
-    real_call = orchestrator.SqlToolEnvironment.call
+    real_call = sql_world.SqlToolSession.call
 
     async def starved(self, name, arguments):
         tight = Toolbox(list(self.toolbox.tools.values()), QueryLimits(max_vm_steps=1))
         return tight.call(self.copy, name, arguments) if name.startswith(("search", "list")) \
             else await real_call(self, name, arguments)
 
-    monkeypatch.setattr(orchestrator.SqlToolEnvironment, "call", starved)
+    monkeypatch.setattr(sql_world.SqlToolSession, "call", starved)
     out = tmp_path / "out"
     stats = generate(build_clock_db(tmp_path / "c.sqlite"), out)
     rejected = read_jsonl(out / "rejected.jsonl")

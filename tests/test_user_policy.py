@@ -6,13 +6,14 @@ import re
 from dataclasses import dataclass
 
 from generation.config import GenerationConfig
-from generation.dialogue import plan_tasks
+from generation.episode.settings import EpisodeSettings
+from generation.episode.tasks import plan_rule_tasks
 from generation.environments.guards import QueryLimits
 from generation.environments.sources import DatabaseSource
 from generation.simulation.agent_oracle import OracleAgent
-from generation.simulation.orchestrator import SqlToolEnvironment, simulate
+from generation.simulation.orchestrator import simulate
 from generation.simulation.user_rules import RulesUser
-from generation.world import SqlWorld
+from generation.worlds import SqlToolSession, SqlWorld
 from tests.support.clubs import build_clubs
 
 META = re.compile(r"\b(dataset|task|assistant|subtask|simulat)", re.I)
@@ -40,10 +41,10 @@ def _run(world, agent, seed, mode="user_oriented"):
     config = GenerationConfig(tasks_per_dialogue={3: 1.0})
     rng = random.Random(seed)
     gold = world.db.copy()
-    tasks = plan_tasks(world, config, rng, gold, "t", __import__("collections").Counter())
+    tasks = plan_rule_tasks(world, EpisodeSettings.from_config(config), rng, gold, "t", __import__("collections").Counter())
     copy = world.db.copy()
     result = asyncio.run(simulate(mode=mode, tasks=tasks, system_prompt="sys", user=RulesUser(), agent=agent,
-                                  env=SqlToolEnvironment(world.toolbox, world.catalog, copy), rng=rng,
+                                  env=SqlToolSession(world.toolbox, world.catalog, copy), rng=rng,
                                   max_user_turns=40))
     return tasks, result, copy.state_hash() == gold.state_hash()
 

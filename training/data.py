@@ -17,8 +17,10 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from common.errors import InputError
 
-class DataError(ValueError):
+
+class DataError(InputError, ValueError):
     """A dataset or record that cannot be trained on; the message names it."""
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import functools
 import sqlite3
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from common.errors import InputError
 from .guards import PinnedFunctions, QueryLimitExceeded, QueryLimits, StatementGuard, nondeterministic_writes
 from .hashing import (
     Ledger,
@@ -207,6 +209,25 @@ class DatabaseCopy:
         if (table, key) not in self._source_cache:
             self._source_cache[(table, key)] = compute()
         return self._source_cache[(table, key)]
+
+    @contextmanager
+    def savepoint(self, name: str, *, undo: bool = False) -> Iterator[None]:
+        """What runs inside is kept, unless it raises (or ``undo``: a probe that must leave no trace).
+        An interrupted write can make SQLite drop the whole transaction: then nothing is left to undo."""
+        self.conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            self._leave(name, undo=True)
+            raise
+        self._leave(name, undo)
+
+    def _leave(self, name: str, undo: bool) -> None:
+        if not self.conn.in_transaction:
+            return
+        if undo:
+            self.conn.execute(f"ROLLBACK TO {name}")
+        self.conn.execute(f"RELEASE {name}")
 
     def state_hash(self) -> str:
         """From the sums the copy's triggers keep; only an untracked (virtual) table is rescanned."""

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError
+from common.errors import InputError
 from .database import SqlDatabase, open_read_only
 from .hashing import database_sha256
 

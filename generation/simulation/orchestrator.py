@@ -1,47 +1,18 @@
-"""Runs one conversation: user and agent take turns over a dialogue's own database copy."""
+"""Runs one conversation: user and agent take turns over a dialogue's own tool session."""
 
 from __future__ import annotations
 
 import random
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..environments.database import DatabaseCopy
 from ..records import Message, Stats, Task
-from ..tasks.catalog import ToolCatalog
-from ..tools.runtime import Toolbox, ToolOutput
 from .policies import AgentPolicy, UserPolicy
 from .state import DialogueState
 
-
-class SqlToolEnvironment:
-    """Tool calls executed for real on the dialogue's copy."""
-
-    def __init__(self, toolbox: Toolbox, catalog: ToolCatalog, copy: DatabaseCopy) -> None:
-        self.toolbox = toolbox
-        self.catalog = catalog
-        self.copy = copy
-        self._events_before = Counter(copy.events)  # a replayed prior dialogue counted its own
-
-    async def call(self, name: str, arguments: str) -> ToolOutput:
-        return self.toolbox.call(self.copy, name, arguments)
-
-    @property
-    def events(self) -> Counter:
-        """What this dialogue's calls ran into (text cells truncated, query limits)."""
-        return self.copy.events - self._events_before
-
-    def spec(self, name: str) -> dict[str, Any]:
-        tool = self.toolbox.tools.get(name)
-        if tool is None:
-            return {}
-        table = self.catalog.schema.table(tool.table)
-        info: dict[str, Any] = {"kind": tool.kind, "entity": table.display}
-        getter = self.catalog.get("get", tool.table)
-        if tool.writes and getter is not None and table.key is not None:
-            info["verify_with"] = {"tool": getter.name, "param": table.key.param, "field": table.key.param}
-        return info
+if TYPE_CHECKING:
+    from ..worlds.protocol import ToolSession
 
 
 @dataclass
@@ -61,7 +32,7 @@ async def simulate(
     system_prompt: str,
     user: UserPolicy,
     agent: AgentPolicy,
-    env: SqlToolEnvironment,
+    env: ToolSession,
     rng: random.Random,
     max_user_turns: int,
     history: list[Message] | None = None,
@@ -93,7 +64,7 @@ async def simulate(
         if state.failure:
             termination = state.failure
             break
-        if isinstance(env, SqlToolEnvironment) and state.limit_hit:  # it cannot be kept: stop here
+        if env.stops_on_query_limit and state.limit_hit:  # it cannot be kept: stop here
             termination = "query_limit"
             break
     return SimulationResult(
@@ -102,7 +73,7 @@ async def simulate(
         termination=termination,
         stats=dialogue_stats(state.messages, len(tasks)),
         state=state,
-        events=env.events if isinstance(env, SqlToolEnvironment) else Counter(),
+        events=env.events,
     )
 
 

@@ -19,13 +19,10 @@ from ..llm.client import LLMClient, LLMUnavailable
 from ..llm.jsonreply import parse_json
 from ..records import ExpectedCall, PlannedCall, Rubric, Subtask, Task
 from ..tools.runtime import Toolbox
+from .plan import Infeasible
 
 _PLACEHOLDER = re.compile(r"^\{\{call_(\d+)(?:\[(\d+)\])?\.(\w+)\}\}$")
 _DIFFICULTY = ("easy", "medium", "hard")
-
-
-class Infeasible(Exception):
-    pass
 
 
 def tools_text(specs: list[dict[str, Any]]) -> str:

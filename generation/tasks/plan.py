@@ -12,7 +12,8 @@ from ..tools.spec import SqlTool
 
 
 class Infeasible(Exception):
-    """The plan cannot run on the current state (error, nothing found, ...)."""
+    """A task's plan cannot run on the current state (error, nothing found, a placeholder with
+    nothing to fill it): the task is dropped. Raised by both task writers (rules and LLM)."""
 
 
 @dataclass

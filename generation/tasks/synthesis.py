@@ -70,17 +70,14 @@ class TaskSynthesizer:
             recipes = [self._entity_task]
         rng.shuffle(recipes)
         for recipe in recipes:
-            copy.conn.execute("SAVEPOINT task")
             plan = PlanBuilder(self.toolbox, copy)
             try:
-                recipe(plan, rng, anchor[0] if anchor else None)
-                if not plan.steps:
-                    raise Infeasible("no step")
+                with copy.savepoint("task"):
+                    recipe(plan, rng, anchor[0] if anchor else None)
+                    if not plan.steps:
+                        raise Infeasible("no step")
             except Infeasible:
-                copy.conn.execute("ROLLBACK TO task")
-                copy.conn.execute("RELEASE task")
                 continue
-            copy.conn.execute("RELEASE task")
             return self._task(plan, task_id, anchor[1] if anchor else None), plan.subject
         return None
 

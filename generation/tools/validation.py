@@ -111,9 +111,5 @@ def _run_problem(tool: SqlTool, scratch, toolbox: Toolbox, rng: random.Random) -
 
 def _probe(tool: SqlTool, scratch, toolbox: Toolbox, args: dict):
     """Run the tool and undo whatever it wrote, so every probe sees the source state."""
-    scratch.conn.execute("SAVEPOINT probe")
-    try:
+    with scratch.savepoint("probe", undo=True):
         return toolbox.call(scratch, tool.name, args)
-    finally:
-        scratch.conn.execute("ROLLBACK TO probe")
-        scratch.conn.execute("RELEASE probe")

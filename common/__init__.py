@@ -1,0 +1,1 @@
+"""What every stage (generation, training, evaluation) may import: input errors and config files."""

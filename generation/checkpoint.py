@@ -1,0 +1,76 @@
+"""The run's checkpoint: one JSON line per finished dialogue in ``.work/dialogues*.jsonl``.
+
+Each finished dialogue is appended at once, so a killed run resumes where it stopped; the output
+is assembled from these lines at the end.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .episode import DialogueOutcome
+
+
+def read_checkpoint(work: Path) -> dict[int, dict[str, Any]]:
+    """Finished dialogues from an earlier run of the same config into the same output: the
+    entry that stands for each dialogue index, from every worker's file.
+
+    Only newline-terminated lines count (the tail a kill cut short is redone, and cut off before
+    the next append); an unreadable line hides nothing after it. An entry marked ``retry`` (an
+    endpoint failed) stands until a later attempt replaces it; a finished one is never replaced.
+    Each entry keeps the usage of the ones it displaced, so the accounting covers every request."""
+    done: dict[int, dict[str, Any]] = {}
+    for path in sorted(work.glob("dialogues*.jsonl")):  # one file per worker
+        data = path.read_bytes()
+        for line in data[: data.rfind(b"\n") + 1].splitlines():
+            try:
+                entry = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+            if not isinstance(entry, dict) or not isinstance(entry.get("index"), int):
+                continue
+            old = done.get(entry["index"])
+            if old is not None and not old.get("retry") and entry.get("retry"):
+                old, entry = entry, old  # a failed attempt after a finished one (workers changed)
+            if old is not None:
+                entry["earlier_usage"] = old.pop("earlier_usage", []) + [old.get("usage") or {}]
+            done[entry["index"]] = entry
+    return done
+
+
+def still_to_do(done: dict[int, Any], indices: range) -> list[int]:
+    """The dialogues still to do: not yet checkpointed, or checkpointed as failed at an endpoint
+    (redone: their cached calls make that cheap)."""
+    return [i for i in indices if i not in done or done[i].get("retry")]
+
+
+def checkpoint_entry(index: int, outcome: DialogueOutcome) -> str:
+    """A dialogue's checkpoint line; ``retry`` marks one whose endpoint failed, for a rerun to redo."""
+    # records serialized by pydantic straight to JSON: the contract's row form
+    records = ", ".join(r.model_dump_json() for r in outcome.records)
+    retry = ', "retry": true' if outcome.retry else ""
+    return (f'{{"index": {index}, "records": [{records}], "events": {json.dumps(dict(outcome.events))}, '
+            f'"usage": {json.dumps(outcome.usage)}{retry}}}\n')
+
+
+def cut_torn_tail(path: Path) -> None:
+    """Drop a last line without its newline (a kill mid-write), so the next entry starts on a line
+    of its own; the reader ignores that tail anyway, and its dialogue is redone."""
+    if not path.exists():
+        return
+    with open(path, "rb+") as fh:
+        size = end = fh.seek(0, 2)
+        while end > 0:  # backwards in blocks: an entry can be long, the file longer
+            start = max(0, end - (1 << 20))
+            fh.seek(start)
+            found = fh.read(end - start).rfind(b"\n")
+            if found >= 0:
+                if start + found + 1 < size:
+                    fh.truncate(start + found + 1)
+                return
+            end = start
+        fh.truncate(0)

@@ -1,0 +1,117 @@
+"""The worlds of a generation run, by the config's ``execution``: one SQL world per database, or
+the one simulated world of a toolset. Adding a kind of world means adding one entry to ``KINDS``."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from tqdm import tqdm
+
+from common.errors import InputError
+
+from ..environments.sources import resolve_sources
+from ..tools.validation import ToolReport
+from ..toolset import load_toolset
+from .protocol import World
+from .simulated import SimulatedWorld
+from .sql import SqlWorld
+
+if TYPE_CHECKING:
+    from ..config import GenerationConfig
+    from ..records import DialogueRecord
+
+
+class WorldSet(Protocol):
+    def fingerprints(self) -> dict[str, str]:
+        """Per source, the checked fingerprint a resumed run must find unchanged."""
+
+    def check_priors(self, priors: list[DialogueRecord]) -> None: ...
+
+    def prepare(self, priors: list[DialogueRecord | None] | None, total: int) -> None:
+        """Build the worlds these dialogues use (the costly part: tools are checked on each database)."""
+
+    def for_dialogue(self, index: int, prior: DialogueRecord | None) -> World: ...
+
+    def tool_counts(self) -> dict[str, Any]: ...
+
+
+class SqlWorlds:
+    def __init__(self, config: GenerationConfig, cache_dir: Path) -> None:
+        self.databases = config.databases
+        self.sources = resolve_sources(config.databases, cache_dir, config.db_ids)
+        self.limits = config.sql.limits()
+        self.seed = config.seed
+        self._built: dict[str, SqlWorld] = {}
+        self._order: list[SqlWorld] = []
+
+    def fingerprints(self) -> dict[str, str]:
+        return {s.db_id: s.checked_fingerprint() for s in self.sources}
+
+    def check_priors(self, priors: list[DialogueRecord]) -> None:
+        known = {s.db_id for s in self.sources}
+        missing = sorted({p.environment.db_id for p in priors} - known)
+        if missing:
+            raise InputError(f"records need databases not in {self.databases}: {', '.join(missing)}")
+
+    def prepare(self, priors: list[DialogueRecord | None] | None, total: int) -> None:
+        used = {p.environment.db_id for p in priors if p is not None} if priors else set()
+        if not used or any(p is None for p in priors or []):
+            used |= {s.db_id for s in self.sources[:total]}
+        # Open (and so check) every database before any progress output, so bad input fails first.
+        opened = [s.open() for s in self.sources if s.db_id in used]
+        for db in tqdm(opened, desc="environments", unit="db"):
+            self._built[db.db_id] = SqlWorld.build(db, self.limits, self.seed)
+        self._order = [self._built[s.db_id] for s in self.sources if s.db_id in self._built]
+
+    def for_dialogue(self, index: int, prior: DialogueRecord | None) -> SqlWorld:
+        if prior is not None:
+            return self._built[prior.environment.db_id]
+        return self._order[index % len(self._order)]
+
+    def tool_counts(self) -> dict[str, Any]:
+        return tool_counts(w.report for w in self._built.values())
+
+
+class SimulatedWorlds:
+    def __init__(self, config: GenerationConfig, cache_dir: Path) -> None:
+        self.world = SimulatedWorld(load_toolset(Path(config.toolset)))
+
+    def fingerprints(self) -> dict[str, str]:
+        return {}
+
+    def check_priors(self, priors: list[DialogueRecord]) -> None:
+        pass  # a simulated world does not replay earlier calls
+
+    def prepare(self, priors: list[DialogueRecord | None] | None, total: int) -> None:
+        pass
+
+    def for_dialogue(self, index: int, prior: DialogueRecord | None) -> SimulatedWorld:
+        return self.world
+
+    def tool_counts(self) -> dict[str, Any]:
+        return tool_counts([])
+
+
+KINDS = {"sql": SqlWorlds, "simulated": SimulatedWorlds}
+
+
+def open_worlds(config: GenerationConfig, cache_dir: Path) -> WorldSet:
+    return KINDS[config.execution](config, cache_dir)
+
+
+def tool_counts(reports: Iterable[ToolReport]) -> dict[str, Any]:
+    """How many tools were kept, dropped (with why) and never built (with why), over all worlds."""
+    reasons: Counter = Counter()
+    skipped_reasons: Counter = Counter()
+    kept = dropped = skipped = 0
+    for report in reports:
+        kept += len(report.kept)
+        dropped += len(report.dropped)
+        reasons.update(report.reasons)
+        skipped += len(report.skipped)  # views, generated or blob columns: no tool is built on them
+        skipped_reasons.update(report.skipped_reasons)
+    return {"kept": kept, "dropped": dropped, "dropped_reasons": dict(sorted(reasons.items())),
+            "skipped": skipped, "skipped_reasons": dict(sorted(skipped_reasons.items()))}
