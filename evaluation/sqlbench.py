@@ -18,8 +18,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from tqdm import tqdm
 
-from generation.environments.guards import QueryLimits
-from generation.environments.sources import resolve_sources
+from generation.databases.guards import QueryLimits
+from generation.databases.sources import resolve_sources
 from generation.episode import EpisodeSettings, Episodes, TrialResult
 from generation.llm.endpoints import EndpointConfig, EndpointsConfig
 from generation.llm.pool import LLMPool

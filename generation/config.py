@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from common.config_files import read_yaml_mapping, validation_message
 from common.errors import InputError
 
-from .environments.guards import QueryLimits
+from .databases.guards import QueryLimits
 from .llm.endpoints import EndpointsConfig
 
 
@@ -72,7 +72,7 @@ class LLMConfig(_Section):
 
 
 class SqlConfig(_Section):
-    """Limits on every tool query (see environments/guards.py)."""
+    """Limits on every tool query (see databases/guards.py)."""
 
     timeout_ms: int = Field(10_000, ge=1)  # wall-clock safety net; max_vm_steps is the real limit
     row_cap: int = Field(50, ge=1)

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from common.errors import InputError
 
-from .environments.database import DatabaseCopy, SqlDatabase
-from .environments.guards import QueryLimits
+from .databases.database import DatabaseCopy, SqlDatabase
+from .databases.guards import QueryLimits
 from .records import DialogueRecord
 from .tools.runtime import Toolbox
 from .tools.spec import SqlTool

@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from generation.config import load_config  # noqa: E402
-from generation.environments.guards import QueryLimits  # noqa: E402
-from generation.environments.sources import resolve_sources  # noqa: E402
+from generation.databases.guards import QueryLimits  # noqa: E402
+from generation.databases.sources import resolve_sources  # noqa: E402
 from generation.pipeline import GenerationPipeline  # noqa: E402
 from generation.tools.arguments import example_arguments  # noqa: E402
 from generation.worlds import SqlWorld  # noqa: E402

@@ -3,7 +3,7 @@
 
     python scripts/bench_state_hash.py [--rows 1000000] [--writes 20]
 
-The copy keeps per-table row-hash sums up to date per written row (see environments/hashing.py),
+The copy keeps per-table row-hash sums up to date per written row (see databases/hashing.py),
 so a write costs what it touches, not the size of the table; the full rehash is what every
 write cost before.
 """
@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from generation.environments.database import SqlDatabase  # noqa: E402
-from generation.environments.guards import QueryLimits  # noqa: E402
-from generation.environments.hashing import state_hash  # noqa: E402
+from generation.databases.database import SqlDatabase  # noqa: E402
+from generation.databases.guards import QueryLimits  # noqa: E402
+from generation.databases.hashing import state_hash  # noqa: E402
 
 
 def build(path: Path, rows: int) -> Path:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from generation.environments.demo import DEMO_DOMAINS, build_demo_database, ensure_demo_databases
+from generation.databases.demo import DEMO_DOMAINS, build_demo_database, ensure_demo_databases
 
 LABELS = ("name", "title", "reference")
 

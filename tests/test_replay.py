@@ -2,8 +2,8 @@
 
 import pytest
 
-from generation.environments.guards import QueryLimits
-from generation.environments.sources import resolve_sources
+from generation.databases.guards import QueryLimits
+from generation.databases.sources import resolve_sources
 from generation.records import DialogueRecord
 from generation.replay import replay
 from tests.conftest import SPIDER, needs_spider, read_jsonl

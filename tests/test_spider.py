@@ -2,7 +2,7 @@
 
 import json
 
-from generation.environments.hashing import file_sha256
+from generation.databases.hashing import file_sha256
 from tests.conftest import SPIDER, SPIDER_TEST_DBS, needs_spider
 
 pytestmark = needs_spider

@@ -13,18 +13,18 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from common.errors import InputError
-from generation.environments.database import SqlDatabase
-from generation.environments.guards import QueryLimits
+from generation.databases.database import SqlDatabase
+from generation.databases.guards import QueryLimits
 from generation.llm.accounting import Accounting
 from generation.llm.client import LLMClient
 from generation.llm.endpoints import EndpointConfig
 from generation.tools.runtime import Toolbox
-from generation.toolprep import (
+from generation.tools.prep import (
     attach_return_schemas, build_sql_tools, load_bfcl_multi_turn_tools, load_seed_tools, load_tau2_tools,
     prepare_tools, propose_sql_tools,
 )
-from generation.toolprep.replies import Malformed, parse_json
-from generation.toolprep.seeds import bfcl_to_json_schema
+from generation.tools.prep.replies import Malformed, parse_json
+from generation.tools.prep.seeds import bfcl_to_json_schema
 from tests.support.clubs import build_clubs
 from tests.support.toolprep_server import ScriptedServer
 
@@ -223,7 +223,7 @@ def test_bfcl_types_convert_recursively():
 
 @pytest.mark.skipif(importlib.util.find_spec("bfcl_eval") is None, reason="bfcl-eval not installed")
 def test_bfcl_loader_on_package_data():
-    code = ("import sys, json; from generation.toolprep.seeds import load_bfcl_multi_turn_tools as f; "
+    code = ("import sys, json; from generation.tools.prep.seeds import load_bfcl_multi_turn_tools as f; "
             "t = f(); m = f(['MathAPI', 'math_api']); "
             "print(json.dumps([len(t), len(m), sorted(k for k in sys.modules if k.startswith('bfcl_eval'))]))")
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
@@ -251,7 +251,7 @@ def test_tau2_loader():
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "generation.toolprep", *args], cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "generation.tools.prep", *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=60)
 
 

@@ -5,8 +5,8 @@ from dataclasses import replace
 import pytest
 from jsonschema import Draft202012Validator
 
-from generation.environments.database import SqlDatabase
-from generation.environments.guards import QueryLimits
+from generation.databases.database import SqlDatabase
+from generation.databases.guards import QueryLimits
 from generation.tools.runtime import Toolbox
 from generation.tools.synthesis import synthesize_tools
 from generation.tools.validation import validate_tools

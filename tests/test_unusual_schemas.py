@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from generation.environments.database import SqlDatabase
-from generation.environments.guards import QueryLimits
-from generation.environments.schema import ForeignKey, singular, snake
+from generation.databases.database import SqlDatabase
+from generation.databases.guards import QueryLimits
+from generation.databases.schema import ForeignKey, singular, snake
 from generation.worlds import SqlWorld
 from tests.conftest import read_jsonl, run_cli
 from tests.support import unusual_dbs

@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from generation.__main__ import main
-from generation.environments import hashing
-from generation.environments.database import SqlDatabase
-from generation.environments.guards import (
+from generation.databases import hashing
+from generation.databases.database import SqlDatabase
+from generation.databases.guards import (
     PINNED_NOW,
     QueryLimitExceeded,
     QueryLimits,

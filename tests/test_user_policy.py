@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from generation.config import GenerationConfig
 from generation.episode.settings import EpisodeSettings
 from generation.episode.tasks import plan_rule_tasks
-from generation.environments.guards import QueryLimits
-from generation.environments.sources import DatabaseSource
+from generation.databases.guards import QueryLimits
+from generation.databases.sources import DatabaseSource
 from generation.simulation.agent_oracle import OracleAgent
 from generation.simulation.orchestrator import simulate
 from generation.simulation.user_rules import RulesUser

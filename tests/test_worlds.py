@@ -34,7 +34,7 @@ def test_stateless_world_hashes_to_empty_and_undoes_nothing():
 
 
 def test_rule_tasks_need_a_sql_world():
-    from generation.toolset import Toolset
+    from generation.tools.toolsets import Toolset
 
     world = SimulatedWorld(Toolset("shop", "0" * 64, [], {}))
     with pytest.raises(NotImplementedError, match="need SQL"):

@@ -16,7 +16,7 @@ from ..llm.accounting import Accounting
 from ..llm.client import LLMClient, LLMUnavailable
 from ..records import FunctionCall, Message, ToolCall
 from ..tools.runtime import ToolOutput, error_output
-from .policies import ToolEnvironment
+from .policies import ToolAccess
 from .state import DialogueState, MadeCall
 
 
@@ -41,7 +41,7 @@ class LLMAgent:
         self._wire += [wire(m) for m in state.messages[len(self._wire):]]
         return list(self._wire)
 
-    async def respond(self, state: DialogueState, env: ToolEnvironment, rng: random.Random) -> None:
+    async def respond(self, state: DialogueState, env: ToolAccess, rng: random.Random) -> None:
         used = {tc.id for m in state.messages for tc in m.tool_calls or []}
         for step in range(self.max_steps_per_turn):
             message = await self._ask(state, rng)
@@ -81,7 +81,7 @@ class LLMAgent:
         return None
 
 
-async def _execute(call: ToolCall, env: ToolEnvironment, state: DialogueState) -> ToolOutput:
+async def _execute(call: ToolCall, env: ToolAccess, state: DialogueState) -> ToolOutput:
     """Run one call; a simulated tool whose LLM is down ends the dialogue (every call still gets
     an answer, so the record stays well-formed)."""
     if state.failure:

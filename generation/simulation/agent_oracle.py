@@ -13,7 +13,7 @@ from typing import Any
 
 from ..records import FunctionCall, Message, PlannedCall, ToolCall
 from ..values import fmt
-from .policies import ToolEnvironment
+from .policies import ToolAccess
 from .state import DialogueState, MadeCall, canonical
 
 INTROS = ("Here is what I found.", "Sure.", "Done.", "Okay, here you go.", "All set.")
@@ -25,7 +25,7 @@ class OracleAgent:
     confirm_writes: bool = True  # ask the user to approve a change before making it (user_oriented)
     name: str = "oracle"
 
-    async def respond(self, state: DialogueState, env: ToolEnvironment, rng: random.Random) -> None:
+    async def respond(self, state: DialogueState, env: ToolAccess, rng: random.Random) -> None:
         # (task index, plan index, call); verification reads have no plan index
         queue: list[tuple[int, int, PlannedCall]] = []
         for t, s in state.requested:
@@ -56,12 +56,12 @@ class OracleAgent:
         )
         state.messages.append(Message(role="assistant", content=text))
 
-    def _needs_approval(self, state: DialogueState, env: ToolEnvironment, queue) -> list:
+    def _needs_approval(self, state: DialogueState, env: ToolAccess, queue) -> list:
         if not self.confirm_writes or state.mode != "user_oriented":
             return []
         return [q for q in queue if q[0] >= 0 and _is_write(env, q[2]) and q[:2] not in state.confirmations]
 
-    async def _step(self, state: DialogueState, env: ToolEnvironment, calls: list[PlannedCall], n: int) -> list[str]:
+    async def _step(self, state: DialogueState, env: ToolAccess, calls: list[PlannedCall], n: int) -> list[str]:
         tool_calls = [
             ToolCall(id=f"call_{n}_{i}", function=FunctionCall(name=c.tool, arguments=json.dumps(c.arguments)))
             for i, c in enumerate(calls)
@@ -76,7 +76,7 @@ class OracleAgent:
         return lines
 
     @staticmethod
-    def _already_known(state: DialogueState, env: ToolEnvironment, queue) -> list[str]:
+    def _already_known(state: DialogueState, env: ToolAccess, queue) -> list[str]:
         """Answer from earlier outputs when a request needs no new call (no re-calling)."""
         lines = []
         for ref in state.requested:
@@ -91,7 +91,7 @@ class OracleAgent:
         return lines
 
     @staticmethod
-    def _verification_calls(state: DialogueState, env: ToolEnvironment) -> list[PlannedCall]:
+    def _verification_calls(state: DialogueState, env: ToolAccess) -> list[PlannedCall]:
         """Re-read each written record by its key (a deleted one should now be missing)."""
         checks = []
         for write in state.verify:
@@ -104,17 +104,17 @@ class OracleAgent:
         return checks
 
 
-def _is_write(env: ToolEnvironment, call: PlannedCall) -> bool:
+def _is_write(env: ToolAccess, call: PlannedCall) -> bool:
     return env.spec(call.tool).get("kind") in ("create", "update", "delete")
 
 
-def _proposal(env: ToolEnvironment, call: PlannedCall) -> str:
+def _proposal(env: ToolAccess, call: PlannedCall) -> str:
     spec = env.spec(call.tool)
     verb = {"create": "create a new", "update": "update the", "delete": "delete the"}[spec["kind"]]
     return f"{verb} {spec['entity']} record with " + _record(call.arguments)
 
 
-def _ready(queue: list[tuple[int, int, PlannedCall]], env: ToolEnvironment) -> list[tuple[int, int, PlannedCall]]:
+def _ready(queue: list[tuple[int, int, PlannedCall]], env: ToolAccess) -> list[tuple[int, int, PlannedCall]]:
     """Calls that can go out together now: their inputs are known, and no write is reordered.
 
     A call waits for the earlier calls it takes values from; a write waits for every earlier

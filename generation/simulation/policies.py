@@ -16,7 +16,7 @@ class UserTurn:
     is_task_complete: bool
 
 
-class ToolEnvironment(Protocol):
+class ToolAccess(Protocol):
     """What an agent may do to the world: call a tool by name with JSON arguments."""
 
     async def call(self, name: str, arguments: str) -> ToolOutput: ...
@@ -34,5 +34,5 @@ class UserPolicy(Protocol):
 class AgentPolicy(Protocol):
     name: str
 
-    async def respond(self, state: DialogueState, env: ToolEnvironment, rng: random.Random) -> None:
+    async def respond(self, state: DialogueState, env: ToolAccess, rng: random.Random) -> None:
         """Append the agent's messages (tool calls, tool outputs, final reply) to the state."""

@@ -32,7 +32,7 @@ def reference_time(rng: random.Random) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
-class SimulatedToolEnvironment:
+class SimulatedTools:
     def __init__(self, tools: list[dict[str, Any]], returns: dict[str, dict[str, Any]], client: LLMClient,
                  meter: Accounting, scope: str, rng: random.Random, latest_user: callable,
                  seed: int | None = None) -> None:

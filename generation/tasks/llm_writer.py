@@ -12,8 +12,8 @@ import random
 import re
 from typing import Any
 
-from ..environments.database import DatabaseCopy
-from ..environments.schema import quote
+from ..databases.database import DatabaseCopy
+from ..databases.schema import quote
 from ..llm.accounting import Accounting
 from ..llm.client import LLMClient, LLMUnavailable
 from ..llm.jsonreply import parse_json

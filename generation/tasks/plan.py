@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..environments.database import DatabaseCopy
+from ..databases.database import DatabaseCopy
 from ..records import ExpectedCall, PlannedCall, Subtask
 from ..tools.runtime import Toolbox
 from ..tools.spec import SqlTool

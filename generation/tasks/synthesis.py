@@ -13,13 +13,13 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..environments.database import DatabaseCopy
-from ..environments.schema import Table
+from ..databases.database import DatabaseCopy
+from ..databases.schema import Table
 from ..records import Rubric, Task
 from ..tools.arguments import coerce, column_values, fresh_key
 from ..tools.runtime import Toolbox
 from ..values import fmt
-from .catalog import ToolCatalog
+from ..tools.catalog import ToolCatalog
 from .plan import Infeasible, PlanBuilder
 
 DIFFICULTY = {1: "easy", 2: "medium"}
@@ -225,7 +225,7 @@ class TaskSynthesizer:
         return field, new
 
     def _referenced(self, copy: DatabaseCopy, entity: Entity) -> bool:
-        from ..environments.schema import quote
+        from ..databases.schema import quote
 
         for fk in self.catalog.schema.foreign_keys:
             if fk.ref_table == entity.table.name:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from ..environments.database import DatabaseCopy
-from ..environments.schema import quote
+from ..databases.database import DatabaseCopy
+from ..databases.schema import quote
 from .spec import Param, SqlTool
 
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import orjson
 
-from ..environments.database import DatabaseCopy
-from ..environments.guards import QueryLimitExceeded, QueryLimits
+from ..databases.database import DatabaseCopy
+from ..databases.guards import QueryLimitExceeded, QueryLimits
 from .schema_check import problem
 from .spec import SqlTool
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..environments.schema import Column, DatabaseSchema, ForeignKey, Table, quote
+from ..databases.schema import Column, DatabaseSchema, ForeignKey, Table, quote
 from .spec import Param, SqlTool
 
 MAX_NAME = 64

@@ -15,8 +15,8 @@ import sqlglot
 from jsonschema import Draft202012Validator
 from sqlglot import exp
 
-from ..environments.database import SqlDatabase
-from ..environments.schema import DatabaseSchema
+from ..databases.database import SqlDatabase
+from ..databases.schema import DatabaseSchema
 from .arguments import example_arguments
 from .runtime import Toolbox
 from .spec import SqlTool

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..records import Check, DialogueRecord, Environment, Message, Task
-from ..simulation.policies import ToolEnvironment
+from ..simulation.policies import ToolAccess
 
 if TYPE_CHECKING:
     from ..llm.accounting import Accounting
@@ -31,7 +31,7 @@ class WorldState(Protocol):
     def close(self) -> None: ...
 
 
-class ToolSession(ToolEnvironment, Protocol):
+class ToolSession(ToolAccess, Protocol):
     """The tools as one dialogue's agent calls them, and what those calls ran into."""
 
     stops_on_query_limit: bool  # a call that hit a query limit cannot be kept: the dialogue ends there

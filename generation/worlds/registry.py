@@ -12,9 +12,9 @@ from tqdm import tqdm
 
 from common.errors import InputError
 
-from ..environments.sources import resolve_sources
+from ..databases.sources import resolve_sources
 from ..tools.validation import ToolReport
-from ..toolset import load_toolset
+from ..tools.toolsets import load_toolset
 from .protocol import World
 from .simulated import SimulatedWorld
 from .sql import SqlWorld

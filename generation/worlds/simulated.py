@@ -13,9 +13,9 @@ from typing import Any
 
 from ..llm.prompts import render
 from ..records import Check, DialogueRecord, Environment, Message, Task
-from ..simulation.tool_simulator import SimulatedToolEnvironment
+from ..simulation.tool_simulator import SimulatedTools
 from ..tasks import llm_writer
-from ..toolset import Toolset
+from ..tools.toolsets import Toolset
 from .protocol import SessionContext, ToolOffer
 
 
@@ -32,7 +32,7 @@ class NoState:
         pass
 
 
-class SimulatedToolSession(SimulatedToolEnvironment):
+class SimulatedToolSession(SimulatedTools):
     stops_on_query_limit = False  # a simulated "limit" error is only text: nothing was cut short
 
     @property

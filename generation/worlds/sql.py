@@ -8,13 +8,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from ..environments.database import DatabaseCopy, SqlDatabase
-from ..environments.guards import QueryLimits
+from ..databases.database import DatabaseCopy, SqlDatabase
+from ..databases.guards import QueryLimits
 from ..llm.prompts import render
 from ..records import Check, DialogueRecord, Environment, Message, Task
 from ..replay import replay
 from ..tasks import llm_writer
-from ..tasks.catalog import ToolCatalog
+from ..tools.catalog import ToolCatalog
 from ..tasks.synthesis import TaskSynthesizer
 from ..tools.runtime import Toolbox, ToolOutput
 from ..tools.synthesis import synthesize_tools

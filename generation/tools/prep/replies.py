@@ -6,9 +6,9 @@ import re
 from collections import Counter
 from typing import Any, Callable
 
-from ..llm.accounting import Accounting
-from ..llm.client import LLMClient, LLMUnavailable
-from ..llm.jsonreply import parse_json as _parse_json
+from ...llm.accounting import Accounting
+from ...llm.client import LLMClient, LLMUnavailable
+from ...llm.jsonreply import parse_json as _parse_json
 
 ROLE = "tool_designer"
 RETRY_SEED_OFFSET = 7919  # any fixed offset: a retry must not hit the same cached response

@@ -1,4 +1,4 @@
-"""``python -m generation.toolprep``: seed tools -> prepared tools with return schemas (+ SQL tools)."""
+"""``python -m generation.tools.prep``: seed tools -> prepared tools with return schemas (+ SQL tools)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from typing import Any
 
 from common.errors import InputError
 
-from ..environments.database import SqlDatabase
-from ..llm.accounting import Accounting
-from ..llm.cache import ResponseCache
-from ..llm.client import LLMClient
-from ..llm.endpoints import EndpointConfig
+from ...databases.database import SqlDatabase
+from ...llm.accounting import Accounting
+from ...llm.cache import ResponseCache
+from ...llm.client import LLMClient
+from ...llm.endpoints import EndpointConfig
 from .prepare import prepare_tools
 from .return_schemas import attach_return_schemas
 from .seeds import load_bfcl_multi_turn_tools, load_seed_tools, load_tau2_tools
@@ -24,7 +24,7 @@ from .sql_tools import propose_sql_tools
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m generation.toolprep", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m generation.tools.prep", description=__doc__)
     p.add_argument("--seeds", required=True, help="FILE.json, bfcl, bfcl:Class1,Class2 or tau2:<domain>")
     p.add_argument("--domain", required=True, help="the domain to build tools for, in words")
     p.add_argument("--base-url", required=True, help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1")

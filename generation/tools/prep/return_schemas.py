@@ -14,9 +14,9 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from ..llm.accounting import Accounting
-from ..llm.client import LLMClient
-from ..llm.prompts import render
+from ...llm.accounting import Accounting
+from ...llm.client import LLMClient
+from ...llm.prompts import render
 from .consistency import TypeRegistry
 from .replies import Asker, Malformed
 

@@ -1,6 +1,6 @@
 """A toolset for simulated execution: OpenAI function specs, each with a return JSON schema.
 
-The file is what ``python -m generation.toolprep`` writes: a JSON list whose entries are
+The file is what ``python -m generation.tools.prep`` writes: a JSON list whose entries are
 ``{"type": "function", "function": {...}, "returns": {...}}`` (``returns`` may also sit inside
 ``function``).
 """
@@ -17,8 +17,8 @@ from jsonschema.exceptions import SchemaError
 
 from common.errors import InputError
 
-from .environments.hashing import file_sha256
-from .records import Environment, EnvironmentTool
+from ..databases.hashing import file_sha256
+from ..records import Environment, EnvironmentTool
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..llm.accounting import Accounting
-from ..llm.client import LLMClient
-from ..llm.prompts import render
+from ...llm.accounting import Accounting
+from ...llm.client import LLMClient
+from ...llm.prompts import render
 from .replies import Asker, Malformed, as_list
 from .specs import ACTION_PREFIXES, Deduper, function_of, normalize_generated, wrap
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..environments.schema import DatabaseSchema, Table
-from ..tools.spec import SqlTool
+from ..databases.schema import DatabaseSchema, Table
+from .spec import SqlTool
 
 
 class ToolCatalog:

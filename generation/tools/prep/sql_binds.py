@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from ..environments.schema import Column, DatabaseSchema, Table
+from ...databases.schema import Column, DatabaseSchema, Table
 
 # Wrappers a column may sit in and still mean "this column's value".
 _COLUMN_WRAPPERS = (exp.Paren, exp.Cast, exp.Lower, exp.Upper, exp.Trim, exp.Coalesce)

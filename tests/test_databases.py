@@ -3,9 +3,9 @@ import sqlite3
 import pytest
 
 from common.errors import InputError
-from generation.environments.database import SqlDatabase
-from generation.environments.guards import QueryLimits, QueryTimeout
-from generation.environments.hashing import file_sha256, state_hash
+from generation.databases.database import SqlDatabase
+from generation.databases.guards import QueryLimits, QueryTimeout
+from generation.databases.hashing import file_sha256, state_hash
 from tests.support.clubs import build_clubs
 
 

@@ -12,16 +12,16 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from ..environments.database import DatabaseCopy, SqlDatabase
-from ..environments.guards import QueryLimits
-from ..environments.schema import quote
-from ..llm.accounting import Accounting
-from ..llm.client import LLMClient
-from ..llm.prompts import render
-from ..tools.arguments import example_arguments
-from ..tools.runtime import Toolbox
-from ..tools.spec import Param, SqlTool
-from ..tools.validation import static_problem, validate_tools
+from ...databases.database import DatabaseCopy, SqlDatabase
+from ...databases.guards import QueryLimits
+from ...databases.schema import quote
+from ...llm.accounting import Accounting
+from ...llm.client import LLMClient
+from ...llm.prompts import render
+from ..arguments import example_arguments
+from ..runtime import Toolbox
+from ..spec import Param, SqlTool
+from ..validation import static_problem, validate_tools
 from .replies import Asker, as_list
 from .sql_binds import (Resolver, bind_use, expand_qualified_stars, looks_single, output_columns, placeholders,
                         statement_kind)
