@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from generation.databases.guards import QueryLimits
 from generation.databases.sources import resolve_sources
+from generation.config import default_episode_settings
 from generation.episode import EpisodeSettings, Episodes, TrialResult
 from generation.llm.endpoints import EndpointConfig, EndpointsConfig
 from generation.llm.pool import LLMPool
@@ -46,7 +47,7 @@ class SqlBenchSettings(BaseModel):
 
 def _episode_settings(settings: SqlBenchSettings) -> EpisodeSettings:
     """The model under test is the agent; everything else is generation's default episode."""
-    return EpisodeSettings.default(
+    return default_episode_settings(
         seed=settings.seed, modes=(settings.mode,), max_tools_per_dialogue=settings.max_tools_per_dialogue,
         user_policy=settings.user, max_user_turns=settings.max_user_turns,
         agent_policy="llm", max_steps_per_turn=settings.max_steps_per_turn,

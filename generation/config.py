@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -11,6 +12,7 @@ from common.config_files import read_yaml_mapping, validation_message
 from common.errors import InputError
 
 from .databases.guards import QueryLimits
+from .episode.settings import EpisodeSettings
 from .llm.endpoints import EndpointsConfig
 
 
@@ -142,6 +144,26 @@ class GenerationConfig(_Section):
     @property
     def modes(self) -> list[str]:
         return ["user_oriented", "task_oriented"] if self.mode == "both" else [self.mode]
+
+    def episode_settings(self) -> EpisodeSettings:
+        """What shapes each dialogue of this run, apart from its world."""
+        return EpisodeSettings(
+            seed=self.seed, modes=tuple(self.modes), execution=self.execution,
+            tasks_per_dialogue=dict(self.tasks_per_dialogue), followup_probability=self.followup_probability,
+            max_tools_per_dialogue=self.max_tools_per_dialogue, task_policy=self.tasks.policy,
+            user_policy=self.user.policy, agent_policy=self.agent.policy, judge_policy=self.judge.policy,
+            max_user_turns=self.user.max_user_turns, max_steps_per_turn=self.agent.max_steps_per_turn,
+            max_subtasks_per_turn=self.user.max_subtasks_per_turn,
+            combine_probability=self.user.combine_probability,
+            confirm_write_probability=self.user.confirm_write_probability,
+            confirm_writes=self.agent.confirm_writes,
+        )
+
+
+def default_episode_settings(**changes: Any) -> EpisodeSettings:
+    """The generation defaults (their one home is this schema), with ``changes``: for callers such as the
+    SQL benchmark that run episodes without a generation config."""
+    return dataclasses.replace(GenerationConfig().episode_settings(), **changes)
 
 
 def load_config(path: Path | None, overrides: dict) -> GenerationConfig:

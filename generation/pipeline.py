@@ -21,7 +21,7 @@ from common.errors import InputError
 
 from .checkpoint import checkpoint_entry, cut_torn_tail, read_checkpoint, still_to_do
 from .config import GenerationConfig
-from .episode import EpisodeSettings, Episodes, Prior
+from .episode import Episodes, Prior
 from .episode.outcome import record_of
 from .llm.accounting import Accounting
 from .llm.endpoints import ROLES
@@ -113,7 +113,7 @@ class GenerationPipeline:
         try:
             bar = tqdm(total=len(mine), desc="dialogues", unit="dlg", position=shard)
             with open(self.work / name, "a") as sink, bar:
-                await self._dialogues(mine, Episodes(EpisodeSettings.from_config(config), llm), llm is not None,
+                await self._dialogues(mine, Episodes(config.episode_settings(), llm), llm is not None,
                                       shards, sink, bar, ran, why)
         finally:
             if llm is not None:

@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass
 
 from generation.config import GenerationConfig
-from generation.episode.settings import EpisodeSettings
 from generation.episode.tasks import plan_rule_tasks
 from generation.databases.guards import QueryLimits
 from generation.databases.sources import DatabaseSource
@@ -41,7 +40,7 @@ def _run(world, agent, seed, mode="user_oriented"):
     config = GenerationConfig(tasks_per_dialogue={3: 1.0})
     rng = random.Random(seed)
     gold = world.db.copy()
-    tasks = plan_rule_tasks(world, EpisodeSettings.from_config(config), rng, gold, "t", __import__("collections").Counter())
+    tasks = plan_rule_tasks(world, config.episode_settings(), rng, gold, "t", __import__("collections").Counter())
     copy = world.db.copy()
     result = asyncio.run(simulate(mode=mode, tasks=tasks, system_prompt="sys", user=RulesUser(), agent=agent,
                                   env=SqlToolSession(world.toolbox, world.catalog, copy), rng=rng,
