@@ -9,7 +9,8 @@ import pytest
 
 from generation.databases.database import SqlDatabase
 from generation.databases.guards import QueryLimits
-from generation.databases.schema import ForeignKey, singular, snake
+from generation.databases.names import singular, snake
+from generation.databases.schema import ForeignKey
 from generation.worlds import SqlWorld
 from tests.conftest import read_jsonl, run_cli
 from tests.support import unusual_dbs

@@ -7,41 +7,20 @@ this module, so the same code always writes the same rows (and, on one machine, 
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import random
 import sqlite3
 import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+
+from .demo_columns import (Col, Cols, TableSpec, after, choice, codes, dates, derive, fk, ints, lookup, opt,
+                           reals, shift_days, unique)
 
 DEMO_DOMAINS: tuple[str, ...] = ("library", "clinic", "shop")
 
-Cols = dict[str, list[Any]]
-# A column generator: (rng, row count, this table's columns so far, earlier tables) -> values.
-Gen = Callable[[random.Random, int, Cols, dict[str, Cols]], list[Any]]
-
 # "Today" for the generated data: later events have not happened yet.
 AS_OF = "2024-06-30"
-
-
-@dataclass(frozen=True)
-class Col:
-    name: str
-    type: str  # INTEGER, REAL or TEXT
-    gen: Gen
-    nullable: bool = False
-    ref: str | None = None  # referenced table; the column is named like that table's key
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    name: str
-    key: str
-    rows: int
-    cols: tuple[Col, ...]
 
 
 # --- word lists -------------------------------------------------------------------------------
@@ -64,74 +43,6 @@ CATEGORIES = "Furniture Lighting Kitchen Garden Stationery Electronics Outdoor B
 MATERIALS = "Walnut Oak Bamboo Steel Ceramic Linen Copper Glass Cotton Marble Cedar Wool".split()
 ITEMS = "Desk Lamp Chair Shelf Vase Mug Basket Clock Rug Bowl Tray Stool Planter Notebook".split()
 PRODUCTS = [f"{m} {i}" for m in MATERIALS for i in ITEMS]
-
-
-# --- column generators ------------------------------------------------------------------------
-
-
-def _shift(day: str, days: int) -> str:
-    return (dt.date.fromisoformat(day) + dt.timedelta(days=days)).isoformat()
-
-
-def unique(pool: Sequence[str]) -> Gen:
-    return lambda rng, n, cols, db: rng.sample(list(pool), n)
-
-
-def choice(options: Sequence[Any], weights: Sequence[float] | None = None) -> Gen:
-    return lambda rng, n, cols, db: rng.choices(list(options), weights=weights, k=n)
-
-
-def each(draw: Callable[[random.Random], Any]) -> Gen:
-    """One independent draw per row."""
-    return lambda rng, n, cols, db: [draw(rng) for _ in range(n)]
-
-
-def ints(lo: int, hi: int) -> Gen:
-    return each(lambda rng: rng.randint(lo, hi))
-
-
-def reals(lo: float, hi: float) -> Gen:
-    return each(lambda rng: round(rng.uniform(lo, hi), 2))
-
-
-def dates(first: str, last: str) -> Gen:
-    a, b = dt.date.fromisoformat(first).toordinal(), dt.date.fromisoformat(last).toordinal()
-    return each(lambda rng: dt.date.fromordinal(rng.randint(a, b)).isoformat())
-
-
-def after(col: str, lo: int, hi: int, cap: str | None = None) -> Gen:
-    """Dates ``lo..hi`` days after ``col``; past ``cap`` the event has not happened yet (NULL)."""
-
-    def run(rng: random.Random, n: int, cols: Cols, db: dict[str, Cols]) -> list[Any]:
-        days = [_shift(d, rng.randint(lo, hi)) for d in cols[col]]
-        return [None if cap is not None and d > cap else d for d in days]
-
-    return run
-
-
-def codes(fmt: str, start: int) -> Gen:
-    return lambda rng, n, cols, db: [fmt.format(start + i) for i in range(n)]
-
-
-def derive(fn: Callable[..., Any], *sources: str) -> Gen:
-    """Values computed from this row's ``sources``; ``fn`` gets the rng first."""
-    return lambda rng, n, cols, db: [fn(rng, *vals) for vals in zip(*(cols[s] for s in sources))]
-
-
-def lookup(fk_col: str, table: str, col: str) -> Gen:
-    # Keys are 1..n in insertion order, so parent key k sits at index k - 1.
-    return lambda rng, n, cols, db: [db[table][col][k - 1] for k in cols[fk_col]]
-
-
-def fk(table: str, key: str) -> Col:
-    return Col(key, "INTEGER", lambda rng, n, cols, db: [rng.choice(db[table][key]) for _ in range(n)], ref=table)
-
-
-def opt(name: str, type_: str, gen: Gen, p_null: float) -> Col:
-    def run(rng: random.Random, n: int, cols: Cols, db: dict[str, Cols]) -> list[Any]:
-        return [None if rng.random() < p_null else v for v in gen(rng, n, cols, db)]
-
-    return Col(name, type_, run, nullable=True)
 
 
 def _email(_: random.Random, name: str) -> str:
@@ -262,7 +173,7 @@ _SHOP = (
         opt("shipped_on", "TEXT", after("ordered_on", 1, 5, cap=AS_OF), 0.08),
         Col("shipping_cost", "REAL", choice((0.0, 4.99, 9.99))),
         Col("status", "TEXT", derive(
-            lambda rng, shipped: ("delivered" if shipped <= _shift(AS_OF, -5) else "shipped") if shipped
+            lambda rng, shipped: ("delivered" if shipped <= shift_days(AS_OF, -5) else "shipped") if shipped
             else rng.choice(("pending", "cancelled")),
             "shipped_on",
         )),

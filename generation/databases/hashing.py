@@ -15,7 +15,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from .schema import quote
+from .names import quote
 
 MODULUS = 1 << 256
 

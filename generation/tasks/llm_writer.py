@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from ..databases.database import DatabaseCopy
-from ..databases.schema import quote
+from ..databases.names import quote
 from ..llm.accounting import Accounting
 from ..llm.client import LLMClient, LLMUnavailable
 from ..llm.jsonreply import parse_json

@@ -225,7 +225,7 @@ class TaskSynthesizer:
         return field, new
 
     def _referenced(self, copy: DatabaseCopy, entity: Entity) -> bool:
-        from ..databases.schema import quote
+        from ..databases.names import quote
 
         for fk in self.catalog.schema.foreign_keys:
             if fk.ref_table == entity.table.name:

@@ -6,7 +6,7 @@ import random
 from typing import Any
 
 from ..databases.database import DatabaseCopy
-from ..databases.schema import quote
+from ..databases.names import quote
 from .spec import Param, SqlTool
 
 

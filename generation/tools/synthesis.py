@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..databases.schema import Column, DatabaseSchema, ForeignKey, Table, quote
+from ..databases.names import quote
+from ..databases.schema import Column, DatabaseSchema, ForeignKey, Table
 from .spec import Param, SqlTool
 
 MAX_NAME = 64

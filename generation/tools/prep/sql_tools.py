@@ -14,7 +14,7 @@ from sqlglot import exp
 
 from ...databases.database import DatabaseCopy, SqlDatabase
 from ...databases.guards import QueryLimits
-from ...databases.schema import quote
+from ...databases.names import quote
 from ...llm.accounting import Accounting
 from ...llm.client import LLMClient
 from ...llm.prompts import render
