@@ -9,17 +9,18 @@ create a record. Difficulty is the length of the longest chain of dependent call
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable
 
 from ..databases.database import DatabaseCopy
 from ..databases.schema import Table
 from ..records import Rubric, Task
-from ..tools.arguments import coerce, column_values, fresh_key
+from ..tools.arguments import coerce, column_values
 from ..tools.runtime import Toolbox
 from ..values import fmt
 from ..tools.catalog import ToolCatalog
+from .free_tasks import create_task, free_task
 from .plan import Infeasible, PlanBuilder
 
 DIFFICULTY = {1: "easy", 2: "medium"}
@@ -64,7 +65,7 @@ class TaskSynthesizer:
     ) -> tuple[Task, Entity | None] | None:
         """One feasible task and the entity it is about, its plan already applied to ``copy``."""
         recipes: list[Callable[[PlanBuilder, random.Random, Entity | None], None]] = [
-            self._entity_task, self._entity_task, self._free_task, self._create_task,
+            self._entity_task, self._entity_task, partial(free_task, self.catalog), partial(create_task, self.catalog),
         ]
         if anchor is not None:
             recipes = [self._entity_task]
@@ -163,23 +164,7 @@ class TaskSynthesizer:
             plan.step(f"what is the {field.display} of {entity.name}?",
                       f"know the {field.display} of {entity.name}", [plan.last], [row[field.param]])
         elif tool.kind in ("children", "parent"):
-            out = plan.run(tool, args | ({"limit": 10} if tool.kind == "children" else {}), binding)
-            target = self.catalog.schema.table(tool.table)
-            rows = out if isinstance(out, list) else [out]
-            label = target.label or target.key
-            if label is None:
-                raise Infeasible("linked rows cannot be named")
-            names = [r[label.param] for r in rows[:3]]
-            if tool.kind == "children":
-                plan.step(f"which {target.display} records are linked to {it}?",
-                          f"know which {target.display} records are linked to {entity.name}",
-                          [plan.last], [len(out)] + names)
-            else:
-                plan.step(f"which {target.display} does {it} belong to?",
-                          f"know which {target.display} {entity.name} belongs to", [plan.last], names)
-            if chain and target.key is not None and self.catalog.actions(target.name):
-                pick = rng.randrange(len(rows))
-                return Entity(target, rows[pick], plan.last, pick if isinstance(out, list) else -1)
+            return self._linked(plan, rng, tool, entity, it, args, binding, chain)
         elif tool.kind == "summary":
             row = plan.run(tool, args, binding)
             numbers = [k for k, v in row.items() if k.endswith("_count") or k.startswith("average_")]
@@ -201,6 +186,29 @@ class TaskSynthesizer:
                       [plan.last], [], writes=True)
         else:
             raise Infeasible(f"unsupported action {tool.kind}")
+        return None
+
+    def _linked(self, plan: PlanBuilder, rng: random.Random, tool, entity: Entity, it: str, args: dict,
+                binding: dict, chain: bool) -> Entity | None:
+        """Ask for the records linked to ``entity`` (children) or the one it belongs to (parent); with
+        ``chain``, one of them becomes the entity of a further step."""
+        out = plan.run(tool, args | ({"limit": 10} if tool.kind == "children" else {}), binding)
+        target = self.catalog.schema.table(tool.table)
+        rows = out if isinstance(out, list) else [out]
+        label = target.label or target.key
+        if label is None:
+            raise Infeasible("linked rows cannot be named")
+        names = [r[label.param] for r in rows[:3]]
+        if tool.kind == "children":
+            plan.step(f"which {target.display} records are linked to {it}?",
+                      f"know which {target.display} records are linked to {entity.name}",
+                      [plan.last], [len(out)] + names)
+        else:
+            plan.step(f"which {target.display} does {it} belong to?",
+                      f"know which {target.display} {entity.name} belongs to", [plan.last], names)
+        if chain and target.key is not None and self.catalog.actions(target.name):
+            pick = rng.randrange(len(rows))
+            return Entity(target, rows[pick], plan.last, pick if isinstance(out, list) else -1)
         return None
 
     def _new_value(self, copy: DatabaseCopy, entity: Entity, rng: random.Random):
@@ -236,89 +244,6 @@ class TaskSynthesizer:
                     return True
         return False
 
-    # -- free tasks --------------------------------------------------------------------------
-    def _free_task(self, plan: PlanBuilder, rng: random.Random, _anchor: Entity | None) -> None:
-        if not self.catalog.free:
-            raise Infeasible("no free tool")
-        tool = rng.choice(self.catalog.free)
-        table = self.catalog.schema.table(tool.table)
-        if tool.kind == "aggregate":
-            rows = plan.run(tool, {"limit": 3})
-            count = next(k for k in rows[0] if k.endswith("_count"))
-            label = table.label.param if table.label and table.label.param in rows[0] else next(iter(rows[0]))
-            plan.step(f"which {table.display} records have the most linked {count[:-6].replace('_', ' ')} records? "
-                      "The top three is enough.",
-                      f"know the three {table.display} records with the most linked records",
-                      [plan.last], [rows[0][label], rows[0][count]])
-            return
-        column = table.column(tool.params[0].column)
-        name = (table.label or table.key or column).param
-        if tool.kind == "list":
-            ascending = rng.random() < 0.3
-            rows = plan.run(tool, {"ascending": ascending, "limit": 3})
-            word = "lowest" if ascending else "highest"
-            plan.step(f"which three {table.display} records have the {word} {column.display}?",
-                      f"know the three {table.display} records with the {word} {column.display}",
-                      [plan.last], [rows[0][name], rows[0][column.param]])
-            return
-        values = sorted(v for v in column_values(plan.copy, table.name, column.name) if isinstance(v, (int, float)))
-        if len(values) < 3:
-            raise Infeasible("too few values for a range")
-        i = rng.randrange(len(values) - 1)
-        lo, hi = values[i], values[min(len(values) - 1, i + rng.randint(1, 3))]
-        rows = plan.run(tool, {tool.params[0].name: lo, tool.params[1].name: hi, "limit": 10})
-        if len(rows) >= 10:
-            raise Infeasible("range too wide")
-        plan.step(f"which {table.display} records have a {column.display} between {fmt(lo)} and {fmt(hi)}?",
-                  f"know which {table.display} records have a {column.display} between {fmt(lo)} and {fmt(hi)}",
-                  [plan.last], [len(rows)] + [r[name] for r in rows[:3]])
-
-    def _create_task(self, plan: PlanBuilder, rng: random.Random, _anchor: Entity | None) -> None:
-        creatable = [t for t in self.catalog.tools if t.kind == "create"]
-        if not creatable:
-            raise Infeasible("no create tool")
-        tool = rng.choice(creatable)
-        table = self.catalog.schema.table(tool.table)
-        args: dict[str, Any] = {}
-        for p in tool.params:
-            column = table.column(p.column)
-            if column.name in table.primary_key and len(table.primary_key) == 1:
-                args[p.name] = fresh_key(plan.copy, table.name, column.name, column.param_type)
-            elif table.label is not None and column.name == table.label.name:
-                args[p.name] = _fresh_label(column_values(plan.copy, table.name, column.name), rng)
-            else:
-                values = column_values(plan.copy, table.name, column.name)
-                if values:
-                    args[p.name] = coerce(rng.choice(values), column.param_type)
-                elif p.required:
-                    raise Infeasible("no value for a required field")
-        row = plan.run(tool, args)
-        shown = ", ".join(f"{table.column(p.column).display} {fmt(args[p.name])}" for p in tool.params if p.name in args)
-        key = table.key
-        plan.step(f"please add a new {table.display} record with {shown}.",
-                  f"have a new {table.display} record added with {shown}", [plan.last],
-                  [row[key.param]] if key is not None else [], writes=True)
-
-
 def _detail_field(table: Table, rng: random.Random):
     fields = [c for c in table.columns if c.name not in table.primary_key] or list(table.columns)
     return rng.choice(fields)
-
-
-def _fresh_label(existing: list[Any], rng: random.Random) -> str:
-    taken = {str(v) for v in existing}
-    codes = [re.fullmatch(r"(.*?)(\d+)", str(v)) for v in existing]
-    if existing and all(codes) and len({m.group(1) for m in codes}) == 1:
-        # codes such as "LN-10042": the next free number in the same pattern, not two codes glued
-        prefix, width = codes[0].group(1), len(codes[0].group(2))
-        number = max(int(m.group(2)) for m in codes) + 1 + rng.randrange(50)
-        return f"{prefix}{number:0{width}d}"
-    words = [w for v in existing for w in str(v).split()] or ["New"]
-    for _ in range(20):
-        candidate = f"{rng.choice(words)} {rng.choice(words)}".strip()
-        if candidate not in taken:
-            return candidate
-    n = 2
-    while f"{words[0]} {n}" in taken:
-        n += 1
-    return f"{words[0]} {n}"

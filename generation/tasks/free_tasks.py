@@ -1,0 +1,96 @@
+"""Tasks that start from no entity: rank, list or filter a whole table, or create a record."""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Any
+
+from ..tools.arguments import coerce, column_values, fresh_key
+from ..tools.catalog import ToolCatalog
+from ..values import fmt
+from .plan import Infeasible, PlanBuilder
+
+
+def free_task(catalog: ToolCatalog, plan: PlanBuilder, rng: random.Random, _anchor: object = None) -> None:
+    """Rank, list or filter a whole table (no entity to start from)."""
+    if not catalog.free:
+        raise Infeasible("no free tool")
+    tool = rng.choice(catalog.free)
+    table = catalog.schema.table(tool.table)
+    if tool.kind == "aggregate":
+        rows = plan.run(tool, {"limit": 3})
+        count = next(k for k in rows[0] if k.endswith("_count"))
+        label = table.label.param if table.label and table.label.param in rows[0] else next(iter(rows[0]))
+        plan.step(f"which {table.display} records have the most linked {count[:-6].replace('_', ' ')} records? "
+                  "The top three is enough.",
+                  f"know the three {table.display} records with the most linked records",
+                  [plan.last], [rows[0][label], rows[0][count]])
+        return
+    column = table.column(tool.params[0].column)
+    name = (table.label or table.key or column).param
+    if tool.kind == "list":
+        ascending = rng.random() < 0.3
+        rows = plan.run(tool, {"ascending": ascending, "limit": 3})
+        word = "lowest" if ascending else "highest"
+        plan.step(f"which three {table.display} records have the {word} {column.display}?",
+                  f"know the three {table.display} records with the {word} {column.display}",
+                  [plan.last], [rows[0][name], rows[0][column.param]])
+        return
+    values = sorted(v for v in column_values(plan.copy, table.name, column.name) if isinstance(v, (int, float)))
+    if len(values) < 3:
+        raise Infeasible("too few values for a range")
+    i = rng.randrange(len(values) - 1)
+    lo, hi = values[i], values[min(len(values) - 1, i + rng.randint(1, 3))]
+    rows = plan.run(tool, {tool.params[0].name: lo, tool.params[1].name: hi, "limit": 10})
+    if len(rows) >= 10:
+        raise Infeasible("range too wide")
+    plan.step(f"which {table.display} records have a {column.display} between {fmt(lo)} and {fmt(hi)}?",
+              f"know which {table.display} records have a {column.display} between {fmt(lo)} and {fmt(hi)}",
+              [plan.last], [len(rows)] + [r[name] for r in rows[:3]])
+
+def create_task(catalog: ToolCatalog, plan: PlanBuilder, rng: random.Random, _anchor: object = None) -> None:
+    """Add a record whose key and label are new and whose other fields take values the table already has."""
+    creatable = [t for t in catalog.tools if t.kind == "create"]
+    if not creatable:
+        raise Infeasible("no create tool")
+    tool = rng.choice(creatable)
+    table = catalog.schema.table(tool.table)
+    args: dict[str, Any] = {}
+    for p in tool.params:
+        column = table.column(p.column)
+        if column.name in table.primary_key and len(table.primary_key) == 1:
+            args[p.name] = fresh_key(plan.copy, table.name, column.name, column.param_type)
+        elif table.label is not None and column.name == table.label.name:
+            args[p.name] = _fresh_label(column_values(plan.copy, table.name, column.name), rng)
+        else:
+            values = column_values(plan.copy, table.name, column.name)
+            if values:
+                args[p.name] = coerce(rng.choice(values), column.param_type)
+            elif p.required:
+                raise Infeasible("no value for a required field")
+    row = plan.run(tool, args)
+    shown = ", ".join(f"{table.column(p.column).display} {fmt(args[p.name])}" for p in tool.params if p.name in args)
+    key = table.key
+    plan.step(f"please add a new {table.display} record with {shown}.",
+              f"have a new {table.display} record added with {shown}", [plan.last],
+              [row[key.param]] if key is not None else [], writes=True)
+
+
+def _fresh_label(existing: list[Any], rng: random.Random) -> str:
+    taken = {str(v) for v in existing}
+    codes = [re.fullmatch(r"(.*?)(\d+)", str(v)) for v in existing]
+    if existing and all(codes) and len({m.group(1) for m in codes}) == 1:
+        # codes such as "LN-10042": the next free number in the same pattern, not two codes glued
+        prefix, width = codes[0].group(1), len(codes[0].group(2))
+        number = max(int(m.group(2)) for m in codes) + 1 + rng.randrange(50)
+        return f"{prefix}{number:0{width}d}"
+    words = [w for v in existing for w in str(v).split()] or ["New"]
+    for _ in range(20):
+        candidate = f"{rng.choice(words)} {rng.choice(words)}".strip()
+        if candidate not in taken:
+            return candidate
+    n = 2
+    while f"{words[0]} {n}" in taken:
+        n += 1
+    return f"{words[0]} {n}"
