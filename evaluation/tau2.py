@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import random
 import threading
+from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -230,23 +231,34 @@ def run_tau2(endpoint: EndpointConfig, settings: Tau2Settings, trials: int, log:
             records[domain].add(run)  # τ²'s record first: a trial counts as done only once both exist
             log.append(outcome(domain, run, exc))
 
+    _run_in_threads(simulate, todo, settings.max_concurrency)
+
+    return _summary(records, log, trials, user_endpoint.model)
+
+
+def _run_in_threads(simulate: Callable[..., None], todo: list[tuple], concurrency: int) -> None:
+    """``simulate(*job)`` for every job on ``concurrency`` threads, with progress; a failure of our own
+    bookkeeping (``simulate`` lets only those through, e.g. a full disk) stops the run."""
     progress = tqdm(total=len(todo), desc="tau2", unit="simulation", disable=not todo)
-    pool = ThreadPoolExecutor(max_workers=settings.max_concurrency)
+    pool = ThreadPoolExecutor(max_workers=concurrency)
     try:
         futures = [pool.submit(simulate, *job) for job in todo]
         for future in futures:
             future.add_done_callback(lambda _: progress.update())
         finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
         for future in finished:
-            future.result()  # a failure of our own bookkeeping (a full disk) stops the run
+            future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         progress.close()
 
+
+def _summary(records: dict, log: OutcomeLog, trials: int, user_model: str) -> dict[str, Any]:
+    """Per domain: τ²'s own metrics over its records, with the trial count, user model and error count."""
     summary: dict[str, Any] = {}
     for domain, domain_records in records.items():
         ids = {t.id for t in domain_records.tasks}
         outcomes = [o for o in log.outcomes(BENCHMARK) if o.category == domain and o.trial < trials and o.task_id in ids]
-        summary[domain] = {**domain_records.write(trials), "trials": trials, "user_simulator": user_endpoint.model,
+        summary[domain] = {**domain_records.write(trials), "trials": trials, "user_simulator": user_model,
                            "errors": sum(o.error is not None for o in outcomes)}
     return summary

@@ -125,17 +125,10 @@ def _convert(proposal: Any, db: SqlDatabase, scratch: DatabaseCopy, limits: Quer
     if spec is None:
         return problem or "bad_spec"
     function = spec["function"]
-    sql = proposal.get("sql") if isinstance(proposal, dict) else None
-    if not isinstance(sql, str) or not sql.strip():
-        return "missing_sql: no sql statement"
-    sql = sql.strip().rstrip(";").strip()
-    try:
-        statements = [s for s in sqlglot.parse(sql, read="sqlite") if s is not None]
-    except sqlglot.errors.SqlglotError as exc:
-        return f"parse_error: {str(exc).splitlines()[0]}"
-    if len(statements) != 1:
-        return f"statement_count: {len(statements)} statements"
-    stmt = statements[0]
+    parsed = _one_statement(proposal.get("sql") if isinstance(proposal, dict) else None)
+    if isinstance(parsed, str):
+        return parsed
+    sql, stmt = parsed
     kind = {exp.Insert: "create", exp.Update: "update", exp.Delete: "delete"}.get(type(stmt), "list")
     if stmt.find(exp.Star) is not None and any(isinstance(c.this, exp.Star) for c in stmt.find_all(exp.Column)):
         stmt = expand_qualified_stars(stmt, db.schema)
@@ -145,14 +138,8 @@ def _convert(proposal: Any, db: SqlDatabase, scratch: DatabaseCopy, limits: Quer
     if (problem := static_problem(draft, db.schema)) is not None:
         return problem
     phs = placeholders(stmt)
-    if any(not ph.name or ph.name.isdigit() for ph in phs):
-        return "positional_bind: use named binds (:name), not ?"
-    binds = list(dict.fromkeys(ph.name for ph in phs))
-    props = function["parameters"]["properties"]
-    if missing := [b for b in binds if b not in props]:
-        return f"missing_parameter: bind :{missing[0]} has no parameter"
-    if stray := [p for p in props if p not in binds]:
-        return f"unused_parameter: {stray[0]} is not a bind in the SQL"
+    if (problem := _bind_problem(phs, function["parameters"]["properties"])) is not None:
+        return problem
     res = Resolver(stmt, db.schema)
     uses = {}
     for ph in phs:
@@ -183,6 +170,33 @@ def _convert(proposal: Any, db: SqlDatabase, scratch: DatabaseCopy, limits: Quer
     row = _row_schema(stmt, res, seen)
     returns = row if single else {"type": "array", "items": row}
     return SqlTool(tool.name, tool.description, kind, tool.table, sql, parameters, returns, tool.params)
+
+
+def _one_statement(sql: Any) -> tuple[str, exp.Expression] | str:
+    """The proposal's SQL (without a trailing semicolon) and its one parsed statement, or the reason
+    there is not exactly one."""
+    if not isinstance(sql, str) or not sql.strip():
+        return "missing_sql: no sql statement"
+    sql = sql.strip().rstrip(";").strip()
+    try:
+        statements = [s for s in sqlglot.parse(sql, read="sqlite") if s is not None]
+    except sqlglot.errors.SqlglotError as exc:
+        return f"parse_error: {str(exc).splitlines()[0]}"
+    if len(statements) != 1:
+        return f"statement_count: {len(statements)} statements"
+    return sql, statements[0]
+
+
+def _bind_problem(phs: list, props: dict[str, Any]) -> str | None:
+    """Why the SQL's binds and the function's parameters do not pair up one to one, if they do not."""
+    if any(not ph.name or ph.name.isdigit() for ph in phs):
+        return "positional_bind: use named binds (:name), not ?"
+    binds = list(dict.fromkeys(ph.name for ph in phs))
+    if missing := [b for b in binds if b not in props]:
+        return f"missing_parameter: bind :{missing[0]} has no parameter"
+    if stray := [p for p in props if p not in binds]:
+        return f"unused_parameter: {stray[0]} is not a bind in the SQL"
+    return None
 
 
 def _params(function: dict[str, Any], uses: list, result: SqlToolResult) -> tuple[list[Param] | str, dict]:
