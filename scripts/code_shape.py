@@ -1,8 +1,9 @@
 """Code shape of the project: modules over 300 lines, functions over 60, import cycles.
 
-Usage: python scripts/code_shape.py [--max-module 300] [--max-function 60]
+Usage: python scripts/code_shape.py [--max-module 300] [--max-function 60] [--layers]
 Prints each offender and the import cycles among the project's modules (generation, evaluation,
-training, common, scripted_servers); exits 1 if there is any cycle.
+training, common, loopback); exits 1 if there is any cycle. With --layers it also prints which
+subpackage imports which (the dependency list in docs/architecture.md is this output).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from graphlib import CycleError, TopologicalSorter
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("generation", "evaluation", "training", "common", "scripted_servers")
+PACKAGES = ("generation", "evaluation", "training", "common", "loopback")
 
 
 def modules() -> dict[str, Path]:
@@ -41,7 +42,8 @@ def imports_of(name: str, path: Path, tree: ast.Module, known: set[str]) -> set[
             if node.level:
                 parent = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join(parent + ([base] if base else []))
-            targets = [base] + [f"{base}.{alias.name}" for alias in node.names]
+            # `from pkg import name`: the module pkg.name when there is one, else pkg itself
+            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names]
         for target in targets:
             while target and target not in known:
                 target = target.rpartition(".")[0]
@@ -50,10 +52,28 @@ def imports_of(name: str, path: Path, tree: ast.Module, known: set[str]) -> set[
     return out
 
 
+def layer(module: str) -> str:
+    """The subpackage a module belongs to: ``generation.worlds.sql`` -> ``generation.worlds``; top-level
+    modules of a stage (``generation.pipeline``) stand for themselves."""
+    return ".".join(module.split(".")[:2])
+
+
+def print_layers(graph: dict[str, set[str]]) -> None:
+    edges: dict[str, set[str]] = {}
+    for source, targets in graph.items():
+        for target in targets:
+            if layer(target) != layer(source):
+                edges.setdefault(layer(source), set()).add(layer(target))
+    print("imports between subpackages:")
+    for source in sorted(edges):
+        print(f"  {source} -> {', '.join(sorted(edges[source]))}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-module", type=int, default=300)
     parser.add_argument("--max-function", type=int, default=60)
+    parser.add_argument("--layers", action="store_true", help="print subpackage-level imports")
     args = parser.parse_args()
     found = modules()
     graph: dict[str, set[str]] = {}
@@ -78,6 +98,8 @@ def main() -> int:
     print(f"functions over {args.max_function} lines: {len(long_functions)}")
     for length, name in sorted(long_functions, reverse=True):
         print(f"  {length:5d}  {name}")
+    if args.layers:
+        print_layers(graph)
     try:
         TopologicalSorter(graph).prepare()
     except CycleError as exc:

@@ -5,14 +5,11 @@ from __future__ import annotations
 import random
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..records import Message, Stats, Task
-from .policies import AgentPolicy, UserPolicy
+from .policies import AgentPolicy, ToolSession, UserPolicy
 from .state import DialogueState
-
-if TYPE_CHECKING:
-    from ..worlds.protocol import ToolSession
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -22,6 +23,15 @@ class ToolAccess(Protocol):
     async def call(self, name: str, arguments: str) -> ToolOutput: ...
 
     def spec(self, name: str) -> dict[str, Any]: ...
+
+
+class ToolSession(ToolAccess, Protocol):
+    """The tools as one dialogue's agent calls them, and what those calls ran into."""
+
+    stops_on_query_limit: bool  # a call that hit a query limit cannot be kept: the dialogue ends there
+
+    @property
+    def events(self) -> Counter: ...
 
 
 class UserPolicy(Protocol):

@@ -7,14 +7,13 @@ and ``SimulatedWorld`` (an LLM answers within each tool's return schema; no stat
 from __future__ import annotations
 
 import random
-from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..records import Check, DialogueRecord, Environment, Message, Task
-from ..simulation.policies import ToolAccess
+from ..simulation.policies import ToolSession
 
 if TYPE_CHECKING:
     from ..llm.accounting import Accounting
@@ -29,15 +28,6 @@ class WorldState(Protocol):
     def savepoint(self, name: str, *, undo: bool = False) -> AbstractContextManager[None]: ...
 
     def close(self) -> None: ...
-
-
-class ToolSession(ToolAccess, Protocol):
-    """The tools as one dialogue's agent calls them, and what those calls ran into."""
-
-    stops_on_query_limit: bool  # a call that hit a query limit cannot be kept: the dialogue ends there
-
-    @property
-    def events(self) -> Counter: ...
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,2 @@
+"""Tasks a dialogue is about: synthesized from real rows (or written by an LLM), each planned by
+running its gold calls on the gold copy."""
