@@ -29,7 +29,7 @@ from .llm.pool import LLMPool
 from .priors import load_priors
 from .run_folder import RunFolder
 from .run_output import REQUEST_LOG, fail_if_no_answer, write_run_output
-from .worlds import World, WorldSet, open_worlds
+from .worlds import World, WorldSet, WorldsRequest, open_worlds
 
 
 class GenerationPipeline:
@@ -54,7 +54,9 @@ class GenerationPipeline:
         config = self.config
         folder = RunFolder(self.output)
         folder.claim()
-        self.worlds: WorldSet = open_worlds(config, self.cache_dir)
+        self.worlds: WorldSet = open_worlds(WorldsRequest(
+            execution=config.execution, databases=config.databases, db_ids=config.db_ids,
+            limits=config.sql.limits(), seed=config.seed, toolset=config.toolset, cache_dir=self.cache_dir))
         fingerprints = self.worlds.fingerprints()
         self.priors: list[Prior] | None = load_priors(config) if config.continue_from else None
         done = read_checkpoint(self.work)

@@ -2,7 +2,7 @@
 
 Usage: python scripts/code_shape.py [--max-module 300] [--max-function 60] [--layers]
 Prints each offender and the import cycles among the project's modules (generation, evaluation,
-training, common, loopback); exits 1 if there is any cycle. With --layers it also prints which
+training, common, loopback) and among their subpackages; exits 1 if there is any cycle. With --layers it also prints which
 subpackage imports which (the dependency list in docs/architecture.md is this output).
 """
 
@@ -58,12 +58,16 @@ def layer(module: str) -> str:
     return ".".join(module.split(".")[:2])
 
 
-def print_layers(graph: dict[str, set[str]]) -> None:
+def layer_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
     edges: dict[str, set[str]] = {}
     for source, targets in graph.items():
         for target in targets:
             if layer(target) != layer(source):
                 edges.setdefault(layer(source), set()).add(layer(target))
+    return edges
+
+
+def print_layers(edges: dict[str, set[str]]) -> None:
     print("imports between subpackages:")
     for source in sorted(edges):
         print(f"  {source} -> {', '.join(sorted(edges[source]))}")
@@ -98,15 +102,19 @@ def main() -> int:
     print(f"functions over {args.max_function} lines: {len(long_functions)}")
     for length, name in sorted(long_functions, reverse=True):
         print(f"  {length:5d}  {name}")
+    layers = layer_graph(graph)
     if args.layers:
-        print_layers(graph)
-    try:
-        TopologicalSorter(graph).prepare()
-    except CycleError as exc:
-        print("import cycle: " + " -> ".join(reversed(exc.args[1])))
-        return 1
-    print("import cycles: none")
-    return 0
+        print_layers(layers)
+    cycles = 0
+    for what, g in (("import cycle", graph), ("subpackage cycle", layers)):
+        try:
+            TopologicalSorter(g).prepare()
+        except CycleError as exc:
+            print(f"{what}: " + " -> ".join(reversed(exc.args[1])))
+            cycles += 1
+    if not cycles:
+        print("import cycles: none (modules and subpackages)")
+    return 1 if cycles else 0
 
 
 if __name__ == "__main__":

@@ -5,9 +5,9 @@ once, by ``open_worlds``, from the config's ``execution``.
 """
 
 from .protocol import SessionContext, ToolOffer, ToolSession, World, WorldState
-from .registry import WorldSet, open_worlds, tool_counts
+from .registry import WorldSet, WorldsRequest, open_worlds, tool_counts
 from .simulated import SimulatedWorld
 from .sql import SqlToolSession, SqlWorld
 
 __all__ = ["SessionContext", "SimulatedWorld", "SqlToolSession", "SqlWorld", "ToolOffer", "ToolSession", "World",
-           "WorldSet", "WorldState", "open_worlds", "tool_counts"]
+           "WorldSet", "WorldState", "WorldsRequest", "open_worlds", "tool_counts"]

@@ -1,10 +1,11 @@
-"""The worlds of a generation run, by the config's ``execution``: one SQL world per database, or
+"""The worlds of a generation run, by its ``execution``: one SQL world per database, or
 the one simulated world of a toolset. Adding a kind of world means adding one entry to ``KINDS``."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -20,8 +21,21 @@ from .simulated import SimulatedWorld
 from .sql import SqlWorld
 
 if TYPE_CHECKING:
-    from ..config import GenerationConfig
+    from ..databases.guards import QueryLimits
     from ..records import DialogueRecord
+
+
+@dataclass(frozen=True)
+class WorldsRequest:
+    """What a run asks of its worlds (the pipeline fills it from the generation config)."""
+
+    execution: str  # a key of KINDS
+    databases: str  # a database source: builtin:demo, a Spider-style directory, one SQLite file
+    db_ids: list[str] | None
+    limits: QueryLimits
+    seed: int
+    toolset: str | None  # simulated execution: the tools file
+    cache_dir: Path
 
 
 class WorldSet(Protocol):
@@ -39,11 +53,11 @@ class WorldSet(Protocol):
 
 
 class SqlWorlds:
-    def __init__(self, config: GenerationConfig, cache_dir: Path) -> None:
-        self.databases = config.databases
-        self.sources = resolve_sources(config.databases, cache_dir, config.db_ids)
-        self.limits = config.sql.limits()
-        self.seed = config.seed
+    def __init__(self, request: WorldsRequest) -> None:
+        self.databases = request.databases
+        self.sources = resolve_sources(request.databases, request.cache_dir, request.db_ids)
+        self.limits = request.limits
+        self.seed = request.seed
         self._built: dict[str, SqlWorld] = {}
         self._order: list[SqlWorld] = []
 
@@ -62,7 +76,7 @@ class SqlWorlds:
             used |= {s.db_id for s in self.sources[:total]}
         # Open (and so check) every database before any progress output, so bad input fails first.
         opened = [s.open() for s in self.sources if s.db_id in used]
-        for db in tqdm(opened, desc="environments", unit="db"):
+        for db in tqdm(opened, desc="worlds", unit="db"):
             self._built[db.db_id] = SqlWorld.build(db, self.limits, self.seed)
         self._order = [self._built[s.db_id] for s in self.sources if s.db_id in self._built]
 
@@ -76,8 +90,8 @@ class SqlWorlds:
 
 
 class SimulatedWorlds:
-    def __init__(self, config: GenerationConfig, cache_dir: Path) -> None:
-        self.world = SimulatedWorld(load_toolset(Path(config.toolset)))
+    def __init__(self, request: WorldsRequest) -> None:
+        self.world = SimulatedWorld(load_toolset(Path(request.toolset)))
 
     def fingerprints(self) -> dict[str, str]:
         return {}
@@ -98,8 +112,8 @@ class SimulatedWorlds:
 KINDS = {"sql": SqlWorlds, "simulated": SimulatedWorlds}
 
 
-def open_worlds(config: GenerationConfig, cache_dir: Path) -> WorldSet:
-    return KINDS[config.execution](config, cache_dir)
+def open_worlds(request: WorldsRequest) -> WorldSet:
+    return KINDS[request.execution](request)
 
 
 def tool_counts(reports: Iterable[ToolReport]) -> dict[str, Any]:
