@@ -16,7 +16,7 @@ from ..databases.database import DatabaseCopy
 from ..databases.schema import quote
 from ..llm.accounting import Accounting
 from ..llm.client import LLMClient, LLMUnavailable
-from ..llm.jsonreply import parse_json
+from ..llm.jsonreply import UnusableReply, ask_json, fresh_seed
 from ..records import ExpectedCall, PlannedCall, Rubric, Subtask, Task
 from ..tools.runtime import Toolbox
 from .plan import Infeasible
@@ -59,6 +59,13 @@ def data_view(copy: DatabaseCopy, world, rng: random.Random, rows: int = 3) -> s
     return "\n".join(lines)
 
 
+def _task_list(value: Any) -> list[dict[str, Any]]:
+    tasks = value.get("tasks") if isinstance(value, dict) else value
+    if not isinstance(tasks, list):
+        raise ValueError("no list of tasks")
+    return [t for t in tasks if isinstance(t, dict)]
+
+
 async def write_tasks(client: LLMClient, meter: Accounting, prompt: str, rng: random.Random,
                       seed: int | None = None) -> list[dict[str, Any]]:
     """The raw task objects of one task-writer call ([] when the reply is unusable twice, or when
@@ -66,19 +73,12 @@ async def write_tasks(client: LLMClient, meter: Accounting, prompt: str, rng: ra
 
     ``seed`` goes into the first request: the prompt alone may repeat across dialogues (same domain
     and tools), and so would its cache key and its tasks."""
-    for attempt in range(2):
-        try:
-            result = await client.chat("task_writer", [{"role": "user", "content": prompt}], meter=meter,
-                                       json_mode=True, seed=rng.randrange(2**31) if attempt else seed)
-            data = parse_json(result.message.get("content"))
-        except LLMUnavailable:
-            return []
-        except ValueError:
-            continue
-        tasks = data.get("tasks") if isinstance(data, dict) else data
-        if isinstance(tasks, list):
-            return [t for t in tasks if isinstance(t, dict)]
-    return []
+    try:
+        reply = await ask_json(client, "task_writer", [{"role": "user", "content": prompt}], meter=meter, read=_task_list,
+                               seed=seed, reseed=fresh_seed(rng))
+    except (LLMUnavailable, UnusableReply):
+        return []
+    return reply.value
 
 
 def _resolve(value: Any, outputs: list[Any]) -> tuple[Any, str | None]:
