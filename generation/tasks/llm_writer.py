@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from typing import Any
 
 from ..databases.database import DatabaseCopy
@@ -19,9 +18,9 @@ from ..llm.client import LLMClient, LLMUnavailable
 from ..llm.jsonreply import UnusableReply, ask_json, fresh_seed
 from ..records import ExpectedCall, PlannedCall, Rubric, Subtask, Task
 from ..tools.runtime import Toolbox
+from .calls import DanglingReference, parse_placeholder, resolve
 from .plan import Infeasible
 
-_PLACEHOLDER = re.compile(r"^\{\{call_(\d+)(?:\[(\d+)\])?\.(\w+)\}\}$")
 _DIFFICULTY = ("easy", "medium", "hard")
 
 
@@ -82,23 +81,13 @@ async def write_tasks(client: LLMClient, meter: Accounting, prompt: str, rng: ra
 
 
 def _resolve(value: Any, outputs: list[Any]) -> tuple[Any, str | None]:
-    if not isinstance(value, str) or not (m := _PLACEHOLDER.match(value.strip())):
+    """The concrete value of a plan argument, and its binding when it was a placeholder."""
+    if (reference := parse_placeholder(value)) is None:
         return value, None
-    call, row, field = int(m.group(1)), m.group(2), m.group(3)
-    if call >= len(outputs):
-        raise Infeasible(f"placeholder refers to call {call}, which has not run")
-    out = outputs[call]
-    if isinstance(out, list):
-        out = out[int(row or 0)] if len(out) > int(row or 0) else None
-    if not isinstance(out, dict) or field not in out:
-        raise Infeasible(f"call {call} output has no field {field}")
-    return out[field], _ref(m)
-
-
-def _ref(match: re.Match) -> str:
-    """A binding as the records write it: ``<call>.<field>`` or ``<call>[<row>].<field>``."""
-    call, row, field = match.groups()
-    return f"{call}[{row}].{field}" if row is not None else f"{call}.{field}"
+    try:
+        return resolve(reference, outputs), str(reference)
+    except DanglingReference as exc:
+        raise Infeasible(str(exc)) from None
 
 
 def to_task(raw: dict[str, Any], task_id: str, toolbox: Toolbox | None, copy: DatabaseCopy | None,
@@ -117,8 +106,8 @@ def to_task(raw: dict[str, Any], task_id: str, toolbox: Toolbox | None, copy: Da
         for key, value in args.items():
             if toolbox is None:
                 concrete[key] = value
-                if isinstance(value, str) and (m := _PLACEHOLDER.match(value.strip())):
-                    bindings[key] = _ref(m)
+                if (reference := parse_placeholder(value)) is not None:
+                    bindings[key] = str(reference)
                 continue
             concrete[key], ref = _resolve(value, outputs)
             if ref:
