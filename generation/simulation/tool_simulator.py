@@ -21,6 +21,7 @@ from ..llm.prompts import render
 from ..tools.runtime import ToolOutput, checked_arguments, dumps, error_output
 from ..tools.schema_check import matches
 from ..tools.spec import error_schema
+from ..tools.writes import write_kind
 
 _ERRORS = error_schema()
 
@@ -48,8 +49,7 @@ class SimulatedTools:
         self._thread = [{"role": "system", "content": render("tool_simulator", reference_time=reference_time(rng))}]
 
     def spec(self, name: str) -> dict[str, Any]:
-        kind = name.split("_", 1)[0]
-        return {"kind": kind if kind in ("create", "update", "delete") else "get", "entity": name}
+        return {"kind": write_kind(name) or "get", "entity": name}
 
     async def call(self, name: str, arguments: str) -> ToolOutput:
         if name not in self.specs:

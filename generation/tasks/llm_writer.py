@@ -18,6 +18,7 @@ from ..llm.client import LLMClient, LLMUnavailable
 from ..llm.jsonreply import UnusableReply, ask_json, fresh_seed
 from ..records import ExpectedCall, PlannedCall, Rubric, Subtask, Task
 from ..tools.runtime import Toolbox
+from ..tools.writes import is_write
 from .calls import DanglingReference, parse_placeholder, resolve
 from .plan import Infeasible
 
@@ -118,12 +119,13 @@ def to_task(raw: dict[str, Any], task_id: str, toolbox: Toolbox | None, copy: Da
                 raise Infeasible(f"{step['tool']}: {out.value['error']['message']}")
             outputs.append(out.value)
         calls.append(PlannedCall(tool=step["tool"], arguments=concrete, bindings=bindings))
+    # SQL tools know from their statement; simulated ones by their name
+    writes = (lambda tool: toolbox.tools[tool].writes) if toolbox is not None else is_write
     subtasks = []
     for s in raw.get("subtasks") or []:
         if isinstance(s, dict) and isinstance(s.get("request"), str):
             idx = [i for i in s.get("calls") or [] if isinstance(i, int) and 0 <= i < len(calls)]
-            subtasks.append(Subtask(request=s["request"], calls=idx,
-                                    writes=any(calls[i].tool.split("_")[0] in ("create", "update", "delete") for i in idx)))
+            subtasks.append(Subtask(request=s["request"], calls=idx, writes=any(writes(calls[i].tool) for i in idx)))
     if not subtasks:
         subtasks = [Subtask(request=str(raw.get("description", "")), calls=list(range(len(calls))))]
     rubric = raw.get("rubric") if isinstance(raw.get("rubric"), dict) else {}
