@@ -10,13 +10,30 @@ import pytest
 from generation.llm.accounting import Accounting
 from generation.llm.client import ChatResult, LLMUnavailable
 from generation.llm.jsonreply import UnusableReply, ask, ask_json, fresh_seed
-from generation.records import FunctionCall, Message, PlannedCall, Rubric, Subtask, Task, ToolCall
+from generation.records import (
+    FunctionCall,
+    Message,
+    PlannedCall,
+    Rubric,
+    Subtask,
+    Task,
+    ToolCall,
+)
 from generation.simulation.state import DialogueState, MadeCall
 from generation.simulation.tool_simulator import SimulatedTools
 from generation.tasks import llm_writer
-from generation.tasks.calls import (DanglingReference, Reference, arguments_text_key, canonical_arguments,
-                                    gold_call_made, parse_placeholder, parse_reference, resolve, sources,
-                                    with_placeholders)
+from generation.tasks.calls import (
+    DanglingReference,
+    Reference,
+    arguments_text_key,
+    canonical_arguments,
+    gold_call_made,
+    parse_placeholder,
+    parse_reference,
+    resolve,
+    sources,
+    with_placeholders,
+)
 from generation.tools.prep.replies import RETRY_SEED_OFFSET, Asker
 from generation.tools.toolsets import Toolset
 from generation.tools.writes import is_write, write_kind
