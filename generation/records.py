@@ -68,7 +68,8 @@ class PlannedCall(_Model):
     """One concrete call of a gold plan.
 
     ``bindings`` maps a parameter to ``"<call index>.<field>"``: its value came from the output of
-    an earlier call of the same task (this is what makes a step dependent).
+    an earlier call of the same task (this is what makes a step dependent); ``tasks.calls`` reads
+    and writes these references.
     """
 
     tool: str

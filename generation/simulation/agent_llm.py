@@ -14,6 +14,7 @@ from typing import Any
 
 from ..llm.accounting import Accounting
 from ..llm.client import LLMClient, LLMUnavailable
+from ..llm.jsonreply import UnusableReply, ask, fresh_seed
 from ..records import FunctionCall, Message, ToolCall
 from ..tools.runtime import ToolOutput, error_output
 from .policies import ToolAccess
@@ -65,20 +66,24 @@ class LLMAgent:
         state.failure = state.failure or "agent_step_cap"
 
     async def _ask(self, state: DialogueState, rng: random.Random) -> dict[str, Any] | None:
-        messages = self._messages(state)
-        for attempt in range(2):
-            try:
-                result = await self.client.chat("agent", messages, meter=self.meter, scope=self.scope,
-                                                tools=state.tools, seed=rng.randrange(2**31) if attempt else self.seed)
-            except LLMUnavailable as exc:
-                state.failure = f"llm_unavailable: {exc}"
-                return None
-            message = result.message
-            if (message.get("content") or "").strip() or message.get("tool_calls"):
-                return message
-        state.failure = "agent_empty_reply"
-        state.messages.append(Message(role="assistant", content=""))
-        return None
+        try:
+            reply = await ask(self.client, "agent", self._messages(state), meter=self.meter, scope=self.scope,
+                              tools=state.tools, read=_said_something, seed=self.seed, reseed=fresh_seed(rng))
+        except LLMUnavailable as exc:
+            state.failure = f"llm_unavailable: {exc}"
+            return None
+        except UnusableReply:
+            state.failure = "agent_empty_reply"
+            state.messages.append(Message(role="assistant", content=""))
+            return None
+        return reply.value
+
+
+def _said_something(message: dict[str, Any]) -> dict[str, Any]:
+    """The reply is tool calls or text, not JSON: only an empty one is asked again."""
+    if (message.get("content") or "").strip() or message.get("tool_calls"):
+        return message
+    raise ValueError("empty reply")
 
 
 async def _execute(call: ToolCall, env: ToolAccess, state: DialogueState) -> ToolOutput:

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..records import FunctionCall, Message, PlannedCall, ToolCall
+from ..tasks.calls import same_call, sources
 from ..values import fmt
 from .policies import ToolAccess
-from .state import DialogueState, MadeCall, canonical
+from .state import DialogueState, MadeCall
 
 INTROS = ("Here is what I found.", "Sure.", "Done.", "Okay, here you go.", "All set.")
 
@@ -84,9 +85,7 @@ class OracleAgent:
             if any(q[2] is c for q in queue for c in calls):
                 continue
             for call in calls:
-                wanted = canonical(call.arguments)
-                made = next(c for c in reversed(state.calls)
-                            if c.ok and c.name == call.tool and canonical(c.arguments or {}) == wanted)
+                made = next(c for c in reversed(state.calls) if c.ok and same_call(c.name, c.key, call))
                 lines.append("As I found earlier: " + describe(call.tool, env.spec(call.tool), made.output, True))
         return lines
 
@@ -123,17 +122,13 @@ def _ready(queue: list[tuple[int, int, PlannedCall]], env: ToolAccess) -> list[t
     writes = [_is_write(env, c) for _, _, c in queue]
     ready = []
     for p, (t, j, call) in enumerate(queue):
-        deps = _dependencies(call)
+        deps = sources(call.bindings)
         blocked = any(
             writes[q] or writes[p] or (queue[q][0] == t and queue[q][1] in deps) for q in range(p)
         )
         if not blocked:
             ready.append(queue[p])
     return ready
-
-
-def _dependencies(call: PlannedCall) -> set[int]:
-    return {int(ref.split(".")[0].split("[")[0]) for ref in call.bindings.values()}
 
 
 def describe(tool: str, spec: dict[str, Any], value: Any, ok: bool) -> str:

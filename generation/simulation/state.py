@@ -5,16 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from ..records import Message, PlannedCall, Subtask, Task
+from ..tasks.calls import arguments_key, gold_call_made
 from ..tools.runtime import limit_error
 
 SubtaskRef = tuple[int, int]  # (task index, subtask index)
-
-
-def canonical(arguments: dict[str, Any]) -> str:
-    return orjson.dumps(arguments, option=orjson.OPT_SORT_KEYS).decode()
 
 
 @dataclass
@@ -23,6 +18,10 @@ class MadeCall:
     arguments: dict[str, Any] | None  # None when the agent sent unparsable JSON
     ok: bool
     output: Any
+    key: str | None = field(init=False)  # canonical arguments (tasks.calls), computed once
+
+    def __post_init__(self) -> None:
+        self.key = arguments_key(self.arguments)
 
 
 @dataclass
@@ -69,11 +68,4 @@ class DialogueState:
         ]
 
     def made(self, call: PlannedCall) -> bool:
-        loose = self.match == "names" or (self.match == "writes_exact" and call.tool not in self.write_tools)
-        if loose:  # an LLM agent may look things up with other arguments than the gold plan's
-            return any(c.ok and c.name == call.tool for c in self.calls)
-        wanted = canonical(call.arguments)
-        return any(
-            c.ok and c.name == call.tool and c.arguments is not None and canonical(c.arguments) == wanted
-            for c in self.calls
-        )
+        return gold_call_made(call, [(c.name, c.key) for c in self.calls if c.ok], self.match, self.write_tools)

@@ -16,11 +16,12 @@ from typing import Any
 
 from ..llm.accounting import Accounting
 from ..llm.client import LLMClient
-from ..llm.jsonreply import parse_json
+from ..llm.jsonreply import UnusableReply, ask_json, fresh_seed
 from ..llm.prompts import render
 from ..tools.runtime import ToolOutput, checked_arguments, dumps, error_output
 from ..tools.schema_check import matches
 from ..tools.spec import error_schema
+from ..tools.writes import write_kind
 
 _ERRORS = error_schema()
 
@@ -48,8 +49,7 @@ class SimulatedTools:
         self._thread = [{"role": "system", "content": render("tool_simulator", reference_time=reference_time(rng))}]
 
     def spec(self, name: str) -> dict[str, Any]:
-        kind = name.split("_", 1)[0]
-        return {"kind": kind if kind in ("create", "update", "delete") else "get", "entity": name}
+        return {"kind": write_kind(name) or "get", "entity": name}
 
     async def call(self, name: str, arguments: str) -> ToolOutput:
         if name not in self.specs:
@@ -61,18 +61,20 @@ class SimulatedTools:
             "tool": name, "description": self.specs[name].get("description", ""), "arguments": args,
             "returns": self.returns.get(name, {}), "user_request": self.latest_user()}, ensure_ascii=False)}
         schema = self.returns.get(name, {})
-        for attempt in range(2):
-            try:
-                result = await self.client.chat("tool_simulator", self._thread + [request], meter=self.meter,
-                                                scope=self.scope, json_mode=True,
-                                                seed=self.rng.randrange(2**31) if attempt else self.seed)
-                value = parse_json(result.message.get("content"))
-            except ValueError:
-                continue
+
+        def read(value: Any) -> tuple[Any, bool]:
             is_error = matches(_ERRORS, value)
-            if is_error or matches(schema, value):
-                content = dumps(value)
-                # append-only: later calls see this one, and the served prefix stays cached
-                self._thread += [request, {"role": "assistant", "content": content}]
-                return ToolOutput(content, value, not is_error)
-        return error_output("simulation_error", "the simulated result did not match the return schema")
+            if not (is_error or matches(schema, value)):
+                raise ValueError("the simulated result did not match the return schema")
+            return value, is_error
+
+        try:
+            reply = await ask_json(self.client, "tool_simulator", self._thread + [request], meter=self.meter,
+                                   scope=self.scope, read=read, seed=self.seed, reseed=fresh_seed(self.rng))
+        except UnusableReply:
+            return error_output("simulation_error", "the simulated result did not match the return schema")
+        value, is_error = reply.value
+        content = dumps(value)
+        # append-only: later calls see this one, and the served prefix stays cached
+        self._thread += [request, {"role": "assistant", "content": content}]
+        return ToolOutput(content, value, not is_error)

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..llm.accounting import Accounting
 from ..llm.client import LLMClient, LLMUnavailable
-from ..llm.jsonreply import parse_json
+from ..llm.jsonreply import UnusableReply, ask_json, fresh_seed
 from ..llm.prompts import render
 from .policies import UserTurn
 from .state import DialogueState
@@ -84,32 +84,29 @@ class LLMUser:
     async def next_turn(self, state: DialogueState, rng: random.Random) -> UserTurn:
         goal = self._goal(state)
         view = self._view(state)
-        reason = None
-        for attempt in range(2):
-            messages = view if attempt == 0 else view + [
-                {"role": "user", "content": render("user_turn_rejected", reason=reason)}]
-            try:
-                result = await self.client.chat("user", messages, meter=self.meter, scope=self.scope,
-                                                json_mode=True, seed=rng.randrange(2**31) if attempt else self.seed)
-                data = parse_json(result.message.get("content"))
-                if not isinstance(data, dict):
-                    raise ValueError("reply is not a JSON object")
-                text = str(data.get("user_message") or "")
-                complete = data.get("is_task_complete") is True
-            except LLMUnavailable as exc:
-                state.failure = f"llm_unavailable: {exc}"
-                return UserTurn("", False)
-            except ValueError as exc:
-                reason = str(exc)
-                continue
-            reason = problem_with(text, goal)
-            if reason is None:
-                # an LLM user does not say which pieces it asked for: the next pending ones in order
-                if not complete:
-                    state.requested = state.pending()[:1] or state.requested
-                    for ref in state.requested:
-                        if ref not in state.revealed:
-                            state.revealed.append(ref)
-                return UserTurn(text, complete)
-        state.failure = f"user_rejected: {reason}"
-        return UserTurn("", False)
+
+        def read(data: Any) -> UserTurn:
+            if not isinstance(data, dict):
+                raise ValueError("reply is not a JSON object")
+            turn = UserTurn(str(data.get("user_message") or ""), data.get("is_task_complete") is True)
+            if (problem := problem_with(turn.user_message, goal)) is not None:
+                raise ValueError(problem)
+            return turn
+
+        try:
+            reply = await ask_json(self.client, "user", view, meter=self.meter, scope=self.scope, read=read,
+                                   seed=self.seed, reseed=fresh_seed(rng), revise=lambda reason: view + [
+                                       {"role": "user", "content": render("user_turn_rejected", reason=reason)}])
+        except LLMUnavailable as exc:
+            state.failure = f"llm_unavailable: {exc}"
+            return UserTurn("", False)
+        except UnusableReply as exc:
+            state.failure = f"user_rejected: {exc.reason}"
+            return UserTurn("", False)
+        # an LLM user does not say which pieces it asked for: the next pending ones in order
+        if not reply.value.is_task_complete:
+            state.requested = state.pending()[:1] or state.requested
+            for ref in state.requested:
+                if ref not in state.revealed:
+                    state.revealed.append(ref)
+        return reply.value

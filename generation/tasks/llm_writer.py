@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from typing import Any
 
 from ..databases.database import DatabaseCopy
 from ..databases.names import quote
 from ..llm.accounting import Accounting
 from ..llm.client import LLMClient, LLMUnavailable
-from ..llm.jsonreply import parse_json
+from ..llm.jsonreply import UnusableReply, ask_json, fresh_seed
 from ..records import ExpectedCall, PlannedCall, Rubric, Subtask, Task
 from ..tools.runtime import Toolbox
+from ..tools.writes import is_write
+from .calls import DanglingReference, parse_placeholder, resolve
 from .plan import Infeasible
 
-_PLACEHOLDER = re.compile(r"^\{\{call_(\d+)(?:\[(\d+)\])?\.(\w+)\}\}$")
 _DIFFICULTY = ("easy", "medium", "hard")
 
 
@@ -59,6 +59,13 @@ def data_view(copy: DatabaseCopy, world, rng: random.Random, rows: int = 3) -> s
     return "\n".join(lines)
 
 
+def _task_list(value: Any) -> list[dict[str, Any]]:
+    tasks = value.get("tasks") if isinstance(value, dict) else value
+    if not isinstance(tasks, list):
+        raise ValueError("no list of tasks")
+    return [t for t in tasks if isinstance(t, dict)]
+
+
 async def write_tasks(client: LLMClient, meter: Accounting, prompt: str, rng: random.Random,
                       seed: int | None = None) -> list[dict[str, Any]]:
     """The raw task objects of one task-writer call ([] when the reply is unusable twice, or when
@@ -66,39 +73,22 @@ async def write_tasks(client: LLMClient, meter: Accounting, prompt: str, rng: ra
 
     ``seed`` goes into the first request: the prompt alone may repeat across dialogues (same domain
     and tools), and so would its cache key and its tasks."""
-    for attempt in range(2):
-        try:
-            result = await client.chat("task_writer", [{"role": "user", "content": prompt}], meter=meter,
-                                       json_mode=True, seed=rng.randrange(2**31) if attempt else seed)
-            data = parse_json(result.message.get("content"))
-        except LLMUnavailable:
-            return []
-        except ValueError:
-            continue
-        tasks = data.get("tasks") if isinstance(data, dict) else data
-        if isinstance(tasks, list):
-            return [t for t in tasks if isinstance(t, dict)]
-    return []
+    try:
+        reply = await ask_json(client, "task_writer", [{"role": "user", "content": prompt}], meter=meter, read=_task_list,
+                               seed=seed, reseed=fresh_seed(rng))
+    except (LLMUnavailable, UnusableReply):
+        return []
+    return reply.value
 
 
 def _resolve(value: Any, outputs: list[Any]) -> tuple[Any, str | None]:
-    if not isinstance(value, str) or not (m := _PLACEHOLDER.match(value.strip())):
+    """The concrete value of a plan argument, and its binding when it was a placeholder."""
+    if (reference := parse_placeholder(value)) is None:
         return value, None
-    call, row, field = int(m.group(1)), m.group(2), m.group(3)
-    if call >= len(outputs):
-        raise Infeasible(f"placeholder refers to call {call}, which has not run")
-    out = outputs[call]
-    if isinstance(out, list):
-        out = out[int(row or 0)] if len(out) > int(row or 0) else None
-    if not isinstance(out, dict) or field not in out:
-        raise Infeasible(f"call {call} output has no field {field}")
-    return out[field], _ref(m)
-
-
-def _ref(match: re.Match) -> str:
-    """A binding as the records write it: ``<call>.<field>`` or ``<call>[<row>].<field>``."""
-    call, row, field = match.groups()
-    return f"{call}[{row}].{field}" if row is not None else f"{call}.{field}"
+    try:
+        return resolve(reference, outputs), str(reference)
+    except DanglingReference as exc:
+        raise Infeasible(str(exc)) from None
 
 
 def to_task(raw: dict[str, Any], task_id: str, toolbox: Toolbox | None, copy: DatabaseCopy | None,
@@ -117,8 +107,8 @@ def to_task(raw: dict[str, Any], task_id: str, toolbox: Toolbox | None, copy: Da
         for key, value in args.items():
             if toolbox is None:
                 concrete[key] = value
-                if isinstance(value, str) and (m := _PLACEHOLDER.match(value.strip())):
-                    bindings[key] = _ref(m)
+                if (reference := parse_placeholder(value)) is not None:
+                    bindings[key] = str(reference)
                 continue
             concrete[key], ref = _resolve(value, outputs)
             if ref:
@@ -129,12 +119,13 @@ def to_task(raw: dict[str, Any], task_id: str, toolbox: Toolbox | None, copy: Da
                 raise Infeasible(f"{step['tool']}: {out.value['error']['message']}")
             outputs.append(out.value)
         calls.append(PlannedCall(tool=step["tool"], arguments=concrete, bindings=bindings))
+    # SQL tools know from their statement; simulated ones by their name
+    writes = (lambda tool: toolbox.tools[tool].writes) if toolbox is not None else is_write
     subtasks = []
     for s in raw.get("subtasks") or []:
         if isinstance(s, dict) and isinstance(s.get("request"), str):
             idx = [i for i in s.get("calls") or [] if isinstance(i, int) and 0 <= i < len(calls)]
-            subtasks.append(Subtask(request=s["request"], calls=idx,
-                                    writes=any(calls[i].tool.split("_")[0] in ("create", "update", "delete") for i in idx)))
+            subtasks.append(Subtask(request=s["request"], calls=idx, writes=any(writes(calls[i].tool) for i in idx)))
     if not subtasks:
         subtasks = [Subtask(request=str(raw.get("description", "")), calls=list(range(len(calls))))]
     rubric = raw.get("rubric") if isinstance(raw.get("rubric"), dict) else {}

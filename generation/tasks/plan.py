@@ -9,6 +9,7 @@ from ..databases.database import DatabaseCopy
 from ..records import ExpectedCall, PlannedCall, Subtask
 from ..tools.runtime import Toolbox
 from ..tools.spec import SqlTool
+from .calls import sources, with_placeholders
 
 
 class Infeasible(Exception):
@@ -42,8 +43,7 @@ class PlanBuilder:
         if out.value == [] or (isinstance(out.value, dict) and out.value.get("truncated")):
             raise Infeasible(f"{tool.name}: empty or truncated result")
         bindings = bindings or {}
-        sources = {int(ref.split(".")[0].split("[")[0]) for ref in bindings.values()}
-        self.depth.append(1 + max((self.depth[i] for i in sources), default=0))
+        self.depth.append(1 + max((self.depth[i] for i in sources(bindings)), default=0))
         self.calls.append(PlannedCall(tool=tool.name, arguments=args, bindings=bindings))
         self.outputs.append(out.value)
         return out.value
@@ -61,13 +61,7 @@ class PlanBuilder:
         return [Subtask(request=s.request, calls=s.calls, answers=s.answers, writes=s.writes) for s in self.steps]
 
     def expected_calls(self) -> list[ExpectedCall]:
-        expected = []
-        for call in self.calls:
-            args = dict(call.arguments)
-            for param, ref in call.bindings.items():
-                args[param] = "{{call_" + ref + "}}"
-            expected.append(ExpectedCall(tool=call.tool, arguments=args))
-        return expected
+        return [ExpectedCall(tool=call.tool, arguments=with_placeholders(call)) for call in self.calls]
 
     @property
     def chain(self) -> int:

@@ -20,6 +20,7 @@ from ..tools.arguments import coerce, column_values
 from ..tools.runtime import Toolbox
 from ..values import fmt
 from ..tools.catalog import ToolCatalog
+from .calls import Reference
 from .free_tasks import create_task, free_task
 from .plan import Infeasible, PlanBuilder
 
@@ -50,8 +51,7 @@ class Entity:
         return self.row[self.table.column(column).param]
 
     def binding(self, column: str) -> str:
-        where = f"{self.call}[{self.index}]" if self.index >= 0 else str(self.call)
-        return f"{where}.{self.table.column(column).param}"
+        return str(Reference(self.call, self.index if self.index >= 0 else None, self.table.column(column).param))
 
 
 class TaskSynthesizer:

@@ -19,6 +19,7 @@ from common.errors import InputError
 
 from ..databases.hashing import file_sha256
 from ..records import Environment, EnvironmentTool
+from .writes import is_write
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class Toolset:
     def environment(self, names: list[str]) -> Environment:
         return Environment(kind="simulated", db_id=self.name, source_sha256=self.sha256, tools=[
             EnvironmentTool(name=n, sql=None, returns=self.returns[n], table="",
-                            writes=n.split("_", 1)[0] in ("create", "update", "delete", "add", "cancel"))
+                            writes=is_write(n))
             for n in names
         ])
 

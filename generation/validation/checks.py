@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from ..records import Check, Message, Task
+from ..tasks.calls import MadeKey, arguments_text_key, gold_call_made
 from ..tools.runtime import limit_error
 from ..tools.schema_check import matches
 from ..tools.spec import error_schema, truncated_schema
@@ -34,29 +35,28 @@ def check_required_calls(messages: list[Message], tasks: list[Task], match: str 
                          writes: set[str] = frozenset()) -> Check:
     """Rubric calls made: ``exact`` (tool and arguments), ``writes_exact`` (writes exact, reads by
     tool: an LLM agent may search with other words), or ``names`` (tool only: simulated tools)."""
-    calls = _call_index(messages)
-    results = {m.tool_call_id: m.content for m in messages if m.role == "tool"}
-    made = set()
-    for call_id, (name, arguments) in calls.items():
-        try:
-            args = json.loads(arguments)
-            output = json.loads(results.get(call_id) or "null")
-        except json.JSONDecodeError:
-            continue
-        if not (isinstance(output, dict) and "error" in output):
-            made.add((name, json.dumps(args, sort_keys=True)))
-    names = {name for name, _ in made}
-
-    def done(call) -> bool:
-        if match == "names" or (match == "writes_exact" and call.tool not in writes):
-            return call.tool in names
-        return (call.tool, json.dumps(call.arguments, sort_keys=True)) in made
-
-    missing = [f"{t.task_id}:{c.tool}" for t in tasks for c in t.gold_plan if not done(c)]
+    made = _successful_calls(messages)
+    missing = [f"{t.task_id}:{c.tool}" for t in tasks for c in t.gold_plan
+               if not gold_call_made(c, made, match, writes)]
     total = sum(len(t.gold_plan) for t in tasks)
     return Check(name="required_calls", passed=not missing,
                  detail=f"{total - len(missing)}/{total} rubric calls made with the expected arguments"
                  + (f"; missing {', '.join(missing[:5])}" if missing else ""))
+
+
+def _successful_calls(messages: list[Message]) -> set[MadeKey]:
+    """(tool, canonical arguments) of each call whose output is not an error: the same made calls
+    the dialogue state counts while the dialogue runs."""
+    results = {m.tool_call_id: m.content for m in messages if m.role == "tool"}
+    made = set()
+    for call_id, (name, arguments) in _call_index(messages).items():
+        try:
+            output = json.loads(results.get(call_id) or "null")
+        except json.JSONDecodeError:
+            continue
+        if not (isinstance(output, dict) and "error" in output):
+            made.add((name, arguments_text_key(arguments)))
+    return made
 
 
 _ERRORS = error_schema()

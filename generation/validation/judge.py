@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from ..llm.accounting import Accounting
 from ..llm.client import LLMClient, LLMUnavailable
-from ..llm.jsonreply import parse_json
+from ..llm.jsonreply import UnusableReply, ask_json, fresh_seed
 from ..llm.prompts import render
 from ..records import Check, Message, Task
 
@@ -34,31 +35,30 @@ def _rubric(tasks: list[Task]) -> str:
     return "\n".join(bullets)
 
 
+def _verdict(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict) or value.get("judgment") not in ("valid", "invalid"):
+        raise ValueError("no valid/invalid judgment")
+    return value
+
+
 async def judge(client: LLMClient, meter: Accounting, tasks: list[Task], messages: list[Message],
                 rng: random.Random, seed: int | None = None) -> Check:
     prompt = render("judge", goal="\n".join(f"- {t.description}" for t in tasks), rubric=_rubric(tasks),
                     conversation=_conversation(messages))
-    problem = "no reply"
-    for attempt in range(2):
-        try:
-            result = await client.chat("judge", [{"role": "user", "content": prompt}], meter=meter, json_mode=True,
-                                       seed=rng.randrange(2**31) if attempt else seed)
-            verdict = parse_json(result.message.get("content"))
-        except LLMUnavailable as exc:
-            return Check(name="judge", passed=False, detail=f"judge unavailable: {exc}")
-        except ValueError as exc:
-            problem = str(exc)
-            continue
-        if not isinstance(verdict, dict) or verdict.get("judgment") not in ("valid", "invalid"):
-            problem = "no valid/invalid judgment"
-            continue
-        items = verdict.get("rubric") if isinstance(verdict.get("rubric"), list) else []
-        failed = [i.get("item", "?") for i in items
-                  if isinstance(i, dict) and i.get("category") == "Critical" and i.get("met") is False]
-        passed = verdict["judgment"] == "valid" and not failed
-        counts = {c: sum(1 for i in items if isinstance(i, dict) and i.get("category") == c) for c in CATEGORIES}
-        detail = f"{verdict['judgment']}; rubric {counts}; {str(verdict.get('reasoning', ''))[:400]}"
-        if failed:
-            detail += f"; failed critical: {'; '.join(map(str, failed[:3]))}"
-        return Check(name="judge", passed=passed, detail=detail)
-    return Check(name="judge", passed=False, detail=f"judge reply unusable: {problem}")
+    try:
+        reply = await ask_json(client, "judge", [{"role": "user", "content": prompt}], meter=meter, read=_verdict,
+                               seed=seed, reseed=fresh_seed(rng))
+    except LLMUnavailable as exc:
+        return Check(name="judge", passed=False, detail=f"judge unavailable: {exc}")
+    except UnusableReply as exc:
+        return Check(name="judge", passed=False, detail=f"judge reply unusable: {exc.reason}")
+    verdict = reply.value
+    items = verdict.get("rubric") if isinstance(verdict.get("rubric"), list) else []
+    failed = [i.get("item", "?") for i in items
+              if isinstance(i, dict) and i.get("category") == "Critical" and i.get("met") is False]
+    passed = verdict["judgment"] == "valid" and not failed
+    counts = {c: sum(1 for i in items if isinstance(i, dict) and i.get("category") == c) for c in CATEGORIES}
+    detail = f"{verdict['judgment']}; rubric {counts}; {str(verdict.get('reasoning', ''))[:400]}"
+    if failed:
+        detail += f"; failed critical: {'; '.join(map(str, failed[:3]))}"
+    return Check(name="judge", passed=passed, detail=detail)

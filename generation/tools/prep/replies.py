@@ -1,19 +1,19 @@
-"""Lenient reading of JSON replies, and one retry (with another seed) for a malformed one."""
+"""Lenient reading of JSON replies for tool preparation, and what its stages count about them.
+
+The retry itself (once, with another seed) is ``llm.jsonreply.ask_json``'s."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from typing import Any, Callable
 
 from ...llm.accounting import Accounting
 from ...llm.client import LLMClient, LLMUnavailable
+from ...llm.jsonreply import UnusableReply, ask_json
 from ...llm.jsonreply import parse_json as _parse_json
 
 ROLE = "tool_designer"
 RETRY_SEED_OFFSET = 7919  # any fixed offset: a retry must not hit the same cached response
-
-_FENCE = re.compile(r"```[a-zA-Z0-9_-]*\s*\n?(.*?)```", re.DOTALL)
 
 
 class Malformed(ValueError):
@@ -60,22 +60,20 @@ class Asker:
         A malformed reply is asked again once with another seed; a second one, or an endpoint that
         stays down, is counted under ``failures[stage:reason]`` and gives None.
         """
-        for attempt, s in enumerate((seed, seed + RETRY_SEED_OFFSET)):
-            try:
-                result = await self.client.chat(ROLE, messages, meter=self.meter, scope=scope,
-                                                json_mode=True, seed=s)
-            except LLMUnavailable as exc:
-                self.failures[f"{stage}:unavailable"] += 1
-                self.last_error[stage] = f"unavailable: {exc}"[:200]
-                return None, None
-            text = result.message.get("content") or ""
-            try:
-                return read(parse_json(text)), text
-            except Malformed as exc:
-                if attempt == 0:
-                    self.failures[f"{stage}:retried"] += 1
-                    continue
-                self.failures[f"{stage}:malformed"] += 1
-                self.last_error[stage] = str(exc)[:200]
-                return None, None
-        return None, None
+        try:
+            reply = await ask_json(self.client, ROLE, messages, meter=self.meter, scope=scope, read=read, seed=seed,
+                                   reseed=lambda: seed + RETRY_SEED_OFFSET, on_retry=self._retried(stage))
+        except LLMUnavailable as exc:
+            self.failures[f"{stage}:unavailable"] += 1
+            self.last_error[stage] = f"unavailable: {exc}"[:200]
+            return None, None
+        except UnusableReply as exc:
+            self.failures[f"{stage}:malformed"] += 1
+            self.last_error[stage] = exc.reason[:200]
+            return None, None
+        return reply.value, reply.text
+
+    def _retried(self, stage: str) -> Callable[[str], None]:
+        def count(reason: str) -> None:
+            self.failures[f"{stage}:retried"] += 1
+        return count
