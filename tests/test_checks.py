@@ -6,50 +6,16 @@ notice; test_a_stubbed_check_is_caught proves that machinery on one check.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-from typing import Any
 
 import pytest
 
-from generation.records import FunctionCall, Message, PlannedCall, Rubric, Subtask, Task, ToolCall
+from generation.records import Message
 from generation.validation import checks
 from tests.conftest import ROOT
-
-REQUEST = "How many singers are from France?"
-COUNT = {"country": "France"}
-
-
-def called(*calls: tuple[str, dict[str, Any]], first_id: int = 1) -> Message:
-    """An assistant message making ``calls`` (tool, arguments), with ids c1, c2, ..."""
-    return Message(role="assistant", tool_calls=[
-        ToolCall(id=f"c{first_id + i}", function=FunctionCall(name=tool, arguments=json.dumps(args)))
-        for i, (tool, args) in enumerate(calls)])
-
-
-def answered(call_id: str, tool: str, value: Any) -> Message:
-    content = value if isinstance(value, str) else json.dumps(value)
-    return Message(role="tool", tool_call_id=call_id, name=tool, content=content)
-
-
-def dialogue(reply: str = "There are 3 singers from France.", *, tool: str = "count_singers",
-             args: dict[str, Any] = COUNT, output: Any = None, request: str = REQUEST) -> list[Message]:
-    """One task: the user asks, the agent calls one tool, the tool answers, the agent replies."""
-    return [Message(role="system", content="You help with the concert database."),
-            Message(role="user", content=request),
-            called((tool, args)),
-            answered("c1", tool, {"count": 3} if output is None else output),
-            Message(role="assistant", content=reply)]
-
-
-def task(*calls: tuple[str, dict[str, Any]], answers: tuple[str, ...] = ("3",), task_id: str = "t1") -> Task:
-    plan = [PlannedCall(tool=t, arguments=a) for t, a in calls or [("count_singers", COUNT)]]
-    return Task(task_id=task_id, description="Know how many singers come from France.", difficulty="easy",
-                subtasks=[Subtask(request=REQUEST, calls=list(range(len(plan))), answers=list(answers))],
-                rubric=Rubric(success_criteria=["states the count"], expected_calls=[], checkpoints=[]),
-                gold_plan=plan)
+from tests.support.dialogues import COUNT, answered, called, dialogue, task
 
 
 def rejects(check, needle: str):
@@ -270,7 +236,7 @@ def _pytest(selection: str, mutate: str | None) -> subprocess.CompletedProcess:
         env["TOOLDIAL_MUTATE_CHECK"] = mutate
     return subprocess.run([sys.executable, "-m", "pytest", "-o", "addopts=", "-q", "-p", "scripts._mutation_plugin",
                            "-p", "no:cacheprovider", __file__, "-k", selection],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+                          check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
 def test_a_stubbed_check_is_caught():
