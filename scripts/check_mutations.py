@@ -38,8 +38,8 @@ DEFAULT_TESTS = ["tests/test_checks.py", "tests/test_unusual_values.py", "tests/
 _COUNT = re.compile(r"(\d+) (passed|failed|errors?)\b")
 
 
-def run_tests(tests: list[str], mutate: str | None) -> tuple[int, int, float, str]:
-    """(tests run, tests failed, seconds, pytest's output) with ``mutate`` stubbed (None: no mutation)."""
+def run_tests(tests: list[str], mutate: str | None) -> tuple[int, int, float]:
+    """(tests run, tests failed, seconds) with ``mutate`` stubbed (None: no mutation)."""
     env = {k: v for k, v in os.environ.items() if k != ENV}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     if mutate:
@@ -57,7 +57,7 @@ def run_tests(tests: list[str], mutate: str | None) -> tuple[int, int, float, st
         for n, kind in _COUNT.findall(line):
             counts[kind.rstrip("s") if kind.startswith("error") else kind] += int(n)
     failed = counts["failed"] + counts["error"]
-    return counts["passed"] + failed, failed, seconds, proc.stdout
+    return counts["passed"] + failed, failed, seconds
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tests", nargs="+", default=DEFAULT_TESTS, help="pytest paths or node ids")
     args = parser.parse_args(argv)
     try:
-        run, failed, seconds, output = run_tests(args.tests, None)
+        run, failed, seconds = run_tests(args.tests, None)
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     rows = [["(baseline)", run, failed, "ok", f"{seconds:.1f}"]]
     for function in check_names():
-        run, failed, seconds, _ = run_tests(args.tests, function)
+        run, failed, seconds = run_tests(args.tests, function)
         rows.append([function, run, failed, "killed" if failed else "SURVIVED", f"{seconds:.1f}"])
     print(f"tests: {' '.join(args.tests)}")
     print(tabulate(rows, headers=["check", "tests run", "failed", "verdict", "seconds"]))
