@@ -65,6 +65,8 @@ class GenerationPipeline:
         if self.priors:
             self.worlds.check_priors([p.record for p in self.priors if p.record])
         folder.mark_started(self._fingerprint())
+        # Built here, before any fork: workers inherit the worlds and the parent can count their tools.
+        self.worlds.prepare([p.record for p in self.priors] if self.priors is not None else None, self.total)
         loop_wall = time.perf_counter()
         cpu = _cpu_seconds()
         if config.workers == 1:
@@ -105,7 +107,6 @@ class GenerationPipeline:
     async def _loop(self, done: dict[int, Any], shard: int, shards: int) -> None:
         config = self.config
         mine = still_to_do(done, range(shard, self.total, shards))
-        self.worlds.prepare([p.record for p in self.priors] if self.priors is not None else None, self.total)
         llm = LLMPool(config.llm.endpoints, self.work / "llm_cache.sqlite" if config.llm.cache else None,
                       self.work / REQUEST_LOG) if config.uses_llm else None
         began = time.time()
