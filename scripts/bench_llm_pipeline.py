@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from generation.config import load_config  # noqa: E402
 from generation.pipeline import GenerationPipeline  # noqa: E402
-from tests.support.servers import LAST_SERVER_CPU, llm_config, scripted_server  # noqa: E402
+from loopback.base import LAST_SERVER_CPU, llm_config, scripted_server  # noqa: E402
 
 
 def cpu_seconds() -> float:

@@ -19,7 +19,7 @@ pytest.importorskip("bfcl_eval")
 from evaluation.bfcl import CATEGORIES, BfclSettings, run_bfcl  # noqa: E402
 from evaluation.outcomes import OutcomeLog  # noqa: E402
 from generation.llm.endpoints import EndpointConfig  # noqa: E402
-from tests.support.bfcl_servers import (  # noqa: E402
+from loopback.bfcl import (  # noqa: E402
     VARIANTS, bfcl_server, entries, ground_truth, oracle_turns, requests_seen, run_reference, script_entry,
     variant_turns, write_script)
 

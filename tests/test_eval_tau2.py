@@ -19,7 +19,7 @@ from evaluation.outcomes import OutcomeLog  # noqa: E402
 from evaluation.passk import pass_hat_k, pass_k_table  # noqa: E402
 from evaluation.tau2 import Tau2Error, Tau2Settings, run_tau2, select_tasks, trial_seeds  # noqa: E402
 from generation.llm.endpoints import EndpointConfig  # noqa: E402
-from tests.support.tau2_servers import stats, tau2_server, write_script  # noqa: E402
+from loopback.tau2 import stats, tau2_server, write_script  # noqa: E402
 
 TRIALS = 3
 # telecom tasks share user scenarios widely; these three differ (the scripted user finds its task by it)

@@ -17,7 +17,7 @@ from evaluation.passk import PassKError, pass_hat_k, pass_k_table
 from evaluation.sqlbench import SqlBenchSettings, run_sqlbench
 from generation.episode import SUCCESS_CHECKS
 from generation.llm.endpoints import EndpointConfig
-from tests.support.servers import scripted_server
+from loopback.base import scripted_server
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,7 +12,7 @@ import yaml
 
 from generation.records import DialogueRecord
 from tests.conftest import read_jsonl, run_cli
-from tests.support.servers import llm_config, scripted_server
+from loopback.base import llm_config, scripted_server
 
 
 def _config(name, url, path, *, attempts=2, **changes):

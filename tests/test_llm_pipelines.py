@@ -13,7 +13,7 @@ from datasets import load_from_disk
 
 from generation.records import DialogueRecord
 from tests.conftest import ROOT, read_jsonl, run_cli
-from tests.support.servers import llm_config, scripted_server
+from loopback.base import llm_config, scripted_server
 
 PIPELINES = {
     "llm_task_oriented_simulated": ("task_oriented", "simulated"),

@@ -15,7 +15,7 @@ import pytest
 
 from generation.records import DialogueRecord
 from tests.conftest import read_jsonl, run_cli
-from tests.support.servers import llm_config
+from loopback.base import llm_config
 from training.tiny import build_tiny_qwen3
 
 pytest.importorskip("fastapi")

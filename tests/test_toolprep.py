@@ -26,7 +26,7 @@ from generation.tools.prep import (
 from generation.tools.prep.replies import Malformed, parse_json
 from generation.tools.prep.seeds import bfcl_to_json_schema
 from tests.support.clubs import build_clubs
-from tests.support.toolprep_server import ScriptedServer
+from loopback.toolprep import ScriptedServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = [

@@ -1,6 +1,6 @@
 """A scripted OpenAI-compatible server on 127.0.0.1 that plays both sides of a τ² conversation.
 
-    python -m tests.support.tau2_servers --script FILE [--port 0]
+    python -m loopback.tau2 --script FILE [--port 0]
 
 Prints ``PORT <n>`` once listening. ``FILE`` is JSON written by :func:`write_script`: per task its
 user scenario (as τ² puts it in the user simulator's prompt), its gold actions and the information
@@ -35,9 +35,9 @@ from typing import Any, Iterator
 import orjson
 from aiohttp import web
 
-from tests.support.servers import serve_forever, server_process
+from loopback.base import chat_app, completion, json_response, serve_forever, server_process
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 STOP = "###STOP###"  # tau2.user.base.STOP; not imported so the server starts without τ²
 TASK = re.compile(r"\[task (\d+)\]")
@@ -68,7 +68,7 @@ def write_script(path: Path, entries: list[tuple[str, Any]], sabotage: dict[int,
 @contextlib.contextmanager
 def tau2_server(script: Path) -> Iterator[str]:
     """The server as a real process; yields its base URL (ending in /v1)."""
-    with server_process("tests.support.tau2_servers", "--script", str(script)) as (_, url):
+    with server_process("loopback.tau2", "--script", str(script)) as (_, url):
         yield url
 
 
@@ -150,20 +150,12 @@ class Script:
             await asyncio.sleep(3600)  # longer than any client waits
         if isinstance(message, str):
             return web.json_response({"error": {"message": "scripted failure"}}, status=500)
-        payload = {
-            "id": f"chatcmpl-{sum(self.stats.values())}", "object": "chat.completion", "created": 0,
-            "model": body.get("model", "scripted"),
-            "choices": [{"index": 0, "message": message,
-                         "finish_reason": "tool_calls" if message.get("tool_calls") else "stop"}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
-        }
-        return web.Response(body=orjson.dumps(payload), content_type="application/json")
+        return json_response(completion(message, model=body.get("model", "scripted"),
+                                        id=f"chatcmpl-{sum(self.stats.values())}"))
 
 
 async def serve(port: int, script: Script) -> None:
-    app = web.Application(client_max_size=64 << 20)
-    app.router.add_post("/v1/chat/completions", script.handle)
-    app.router.add_get("/stats", lambda _: web.json_response(dict(script.stats)))
+    app = chat_app(script.handle, extra={"/stats": lambda _: json_response(dict(script.stats))})
     await serve_forever(app, port)
 
 

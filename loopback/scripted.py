@@ -1,6 +1,6 @@
 """A scripted OpenAI-compatible server on 127.0.0.1 that plays every generation role.
 
-    python -m tests.support.scripted_server [--latency-ms 0] [--malformed 0.0] [--log FILE] [--seed 0]
+    python -m loopback.scripted [--latency-ms 0] [--malformed 0.0] [--log FILE] [--seed 0]
         [--status N] [--fail-every K] [--fresh-tasks] [--infeasible-tasks]
 
 Prints ``PORT <n>`` once listening. Roles are recognised from the request (tools present: the
@@ -28,7 +28,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from tests.support.servers import serve_forever
+from loopback.base import chat_app, json_response, serve_forever
+from loopback.base import completion as envelope
 
 FAULTS = ("bad_json", "unknown_tool", "wrong_types", "injection", "empty", "http_500", "timeout")
 WORD = re.compile(r"[a-z]+")
@@ -274,26 +275,21 @@ class Script:
             if kind and kind != "timeout":
                 message = fault(message, kind, body)
             words, completion = len(raw) // 4, len(orjson.dumps(message)) // 4
-            payload = {
-                "id": "chatcmpl-" + (key or str(self.count))[:12], "object": "chat.completion",
-                "model": body.get("model", "scripted"),
-                "choices": [{"index": 0, "message": message,
-                             "finish_reason": "tool_calls" if message.get("tool_calls") else "stop"}],
-                "usage": {"prompt_tokens": words, "completion_tokens": completion, "total_tokens": words + completion},
-            }
+            payload = envelope(message, model=body.get("model", "scripted"),
+                               id="chatcmpl-" + (key or str(self.count))[:12], prompt_tokens=words,
+                               completion_tokens=completion)
         if self.latency:
             await asyncio.sleep(max(0.0, deadline - asyncio.get_running_loop().time()))
         if kind == "timeout":
             await asyncio.sleep(self.timeout_s)
-        return web.Response(body=orjson.dumps(payload), status=status, content_type="application/json")
+        return json_response(payload, status)
 
 
 async def serve(port: int, script: Script) -> None:
-    app = web.Application(client_max_size=64 << 20)
-    app.router.add_post("/v1/chat/completions", script.handle)
-    app.router.add_get("/health", lambda _: web.json_response({"status": "ok"}))
-    app.router.add_get("/v1/models", lambda _: web.json_response({"object": "list", "data": [
-        {"id": "scripted", "object": "model", "owned_by": "tests"}]}))
+    app = chat_app(script.handle, extra={
+        "/health": lambda _: json_response({"status": "ok"}),
+        "/v1/models": lambda _: json_response({"object": "list", "data": [
+            {"id": "scripted", "object": "model", "owned_by": "tests"}]})})
     await serve_forever(app, port)
 
 

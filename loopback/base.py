@@ -1,4 +1,5 @@
-"""Start the scripted OpenAI-compatible server as a real process on 127.0.0.1."""
+"""What every loopback server shares: the chat-completion envelope, its routes, and launching a server
+as a real process on 127.0.0.1 (it prints ``PORT n`` once it listens)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import yaml
+import orjson
 from aiohttp import web
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 LAST_SERVER_CPU = [0.0]  # CPU-seconds the last server used (Linux), for benchmarks to report
@@ -24,6 +28,33 @@ def _cpu_of(pid: int) -> float:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return 0.0
+
+
+def completion(message: dict[str, Any], *, model: str | None, id: str, prompt_tokens: int = 10,
+               completion_tokens: int = 5) -> dict[str, Any]:
+    """The OpenAI chat-completion envelope around one assistant ``message``."""
+    return {
+        "id": id, "object": "chat.completion", "created": 0, "model": model,
+        "choices": [{"index": 0, "message": message,
+                     "finish_reason": "tool_calls" if message.get("tool_calls") else "stop"}],
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                  "total_tokens": prompt_tokens + completion_tokens},
+    }
+
+
+def json_response(payload: Any, status: int = 200) -> web.Response:
+    return web.Response(body=orjson.dumps(payload), status=status, content_type="application/json")
+
+
+def chat_app(handle: Callable[[web.Request], Awaitable[web.Response]], *, max_body: int = 64 << 20,
+             extra: dict[str, Callable[[web.Request], Any]] | None = None) -> web.Application:
+    """An app answering ``POST /v1/chat/completions`` with ``handle``, plus GET routes in ``extra``
+    (path -> handler), e.g. a server's request log or counters for the tests to read."""
+    app = web.Application(client_max_size=max_body)
+    app.router.add_post("/v1/chat/completions", handle)
+    for path, handler in (extra or {}).items():
+        app.router.add_get(path, handler)
+    return app
 
 
 async def serve_forever(app: web.Application, port: int = 0) -> None:
@@ -56,12 +87,12 @@ def server_process(module: str, *args: str):
 @contextlib.contextmanager
 def scripted_server(*args: str, processes: int = 1):
     """The scripted server; ``processes`` > 1 runs that many on one port (the kernel spreads load)."""
-    with server_process("tests.support.scripted_server", *args) as (first, url):
+    with server_process("loopback.scripted", *args) as (first, url):
         port = url.rsplit(":", 1)[1].split("/")[0]
         procs = [first]
         try:
             for _ in range(processes - 1):
-                procs.append(subprocess.Popen([sys.executable, "-m", "tests.support.scripted_server", *args,
+                procs.append(subprocess.Popen([sys.executable, "-m", "loopback.scripted", *args,
                                                "--port", port], cwd=ROOT, stdout=subprocess.PIPE,
                                               stderr=subprocess.PIPE, text=True))
                 procs[-1].stdout.readline()

@@ -1,7 +1,7 @@
 """A scripted OpenAI-compatible server for the BFCL tests, and BFCL's own pipeline as the reference.
 
-    python -m tests.support.bfcl_servers serve --script FILE [--port 0]
-    python -m tests.support.bfcl_servers reference --base-url URL --model M --categories C... \
+    python -m loopback.bfcl serve --script FILE [--port 0]
+    python -m loopback.bfcl reference --base-url URL --model M --categories C... \
         --limit N --root DIR --out FILE
 
 ``serve`` prints ``PORT <n>`` once listening. ``FILE`` is JSON written by :func:`write_script`: per
@@ -45,9 +45,9 @@ from typing import Any, Iterator
 import orjson
 from aiohttp import web
 
-from tests.support.servers import serve_forever, server_process
+from loopback.base import chat_app, completion, json_response, serve_forever, server_process
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 DONE = {"text": "Done."}
 
 
@@ -185,28 +185,22 @@ class Script:
     async def handle(self, request: web.Request) -> web.Response:
         body = orjson.loads(await request.read())
         status, message = self.reply(body)
-        payload = message if status != 200 else {
-            "id": f"chatcmpl-{len(self.requests)}", "object": "chat.completion", "created": 0,
-            "model": body.get("model", "scripted"),
-            "choices": [{"index": 0, "message": message,
-                         "finish_reason": "tool_calls" if message.get("tool_calls") else "stop"}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}
-        return web.Response(body=orjson.dumps(payload), status=status, content_type="application/json")
+        payload = message if status != 200 else completion(
+            message, model=body.get("model", "scripted"), id=f"chatcmpl-{len(self.requests)}")
+        return json_response(payload, status)
 
 
 async def serve(port: int, script: Script) -> None:
-    app = web.Application(client_max_size=256 << 20)
-    app.router.add_post("/v1/chat/completions", script.handle)
-    app.router.add_get("/requests", lambda _: web.Response(body=orjson.dumps(script.requests),
-                                                           content_type="application/json"))
-    app.router.add_get("/count", lambda _: web.json_response(len(script.requests)))
+    app = chat_app(script.handle, max_body=256 << 20, extra={
+        "/requests": lambda _: json_response(script.requests),
+        "/count": lambda _: json_response(len(script.requests))})
     await serve_forever(app, port)
 
 
 @contextlib.contextmanager
 def bfcl_server(script: Path) -> Iterator[str]:
     """The server as a real process; yields its base URL (ending in /v1)."""
-    with server_process("tests.support.bfcl_servers", "serve", "--script", str(script)) as (_, url):
+    with server_process("loopback.bfcl", "serve", "--script", str(script)) as (_, url):
         yield url
 
 
@@ -265,7 +259,7 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
 def run_reference(base_url: str, model: str, categories: list[str], limit: int, root: Path) -> dict[str, Any]:
     """`reference` in a fresh process: BFCL keeps state in module globals and prints every step."""
     out = root / "reference.json"
-    proc = subprocess.run([sys.executable, "-m", "tests.support.bfcl_servers", "reference", "--base-url", base_url,
+    proc = subprocess.run([sys.executable, "-m", "loopback.bfcl", "reference", "--base-url", base_url,
                            "--model", model, "--categories", *categories, "--limit", str(limit), "--root", str(root),
                            "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     if proc.returncode != 0:

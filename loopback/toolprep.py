@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
+from loopback.base import chat_app, completion, json_response
+
 QUESTIONS = [
     "Show me the orders of the customer called Alice Moreau",
     "I need help, something about my account",
@@ -166,17 +168,13 @@ class ScriptedServer:
             return web.json_response({"error": {"message": "scripted refusal"}}, status=400)
         reply = script(body)
         content = reply if isinstance(reply, str) else json.dumps(reply)
-        return web.json_response({
-            "id": f"cmpl-{len(self.requests)}", "object": "chat.completion", "model": body.get("model"),
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": content}}],
-            "usage": {"prompt_tokens": len(text) // 4, "completion_tokens": len(content) // 4},
-        })
+        return json_response(completion({"role": "assistant", "content": content}, model=body.get("model"),
+                                        id=f"cmpl-{len(self.requests)}", prompt_tokens=len(text) // 4,
+                                        completion_tokens=len(content) // 4))
 
     def _serve(self) -> None:
         asyncio.set_event_loop(self.loop)
-        app = web.Application()
-        app.router.add_post("/v1/chat/completions", self._chat)
+        app = chat_app(self._chat)
         self._runner = web.AppRunner(app, access_log=None)
         self.loop.run_until_complete(self._runner.setup())
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
