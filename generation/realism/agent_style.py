@@ -12,7 +12,7 @@ SNAKE_KEY = re.compile(r"(?<![\w])[a-z][a-z0-9]*_[a-z0-9_]*: ")
 SUCCESS = re.compile(
     r"\b(done|all set|deleted|updated|added|created|removed|saved|changed|successfully|"
     r"i've (changed|updated|deleted|added|created|removed|saved)|that's taken care of)\b", re.I)
-FLOAT = re.compile(r"(?<![\w.])\d+\.(\d+)(?![\w.])")
+FLOAT = re.compile(r"(?<![\w.])\d+\.(\d+)(?!\w|\.\d)")  # a sentence may end after it
 LONG_DECIMALS = 4
 
 

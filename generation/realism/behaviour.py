@@ -18,7 +18,7 @@ CORRECTION = re.compile(
 ACK_WORDS = frozenset(
     "ok okay k thanks thank thx you great perfect nice cool got it good alright all right fine sounds "
     "awesome cheers much very that's thats that is was it's everything i needed need all for help "
-    "helpful wonderful excellent super yes yep sure noted understood appreciated appreciate lovely "
+    "helpful wonderful excellent super noted understood appreciated appreciate lovely "
     "brilliant covers bye goodbye".split())
 MAX_ACK_WORDS = 8
 
@@ -30,7 +30,8 @@ def write_tools(d: Dialogue) -> set[str]:
 
 
 def is_acknowledgement(text: str) -> bool:
-    """A short user turn of thanks or assent only: no question, no number, no other word."""
+    """A short user turn of thanks or acknowledgement only: no question, no number, no other word
+    (a bare "yes" answers a question: it is no acknowledgement)."""
     tokens = words(text)
     return (0 < len(tokens) <= MAX_ACK_WORDS and "?" not in text
             and all(t in ACK_WORDS for t in tokens))
