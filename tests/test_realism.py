@@ -64,11 +64,12 @@ def test_a_user_pasting_the_task_text_leaks():
 def test_a_user_naming_a_returned_value_is_reactive():
     def dialogue(second: str) -> dict[str, Any]:
         return _record([_user("Who ordered most?"), _call(0, "rank_customers"),
-                        _out(0, "rank_customers", [{"name": "Ana Lyon", "orders": 9}]),
+                        _out(0, "rank_customers", [{"name": "Ana Lyon", "orders": 9, "vip": "Yes"}]),
                         _agent("Ana Lyon, with 9 orders."), _user(second), _agent("Ok.")])
     assert realism_figures([dialogue("Where does Ana Lyon live?")])["reactivity"] == 1.0
     assert realism_figures([dialogue("Where does Ana Lyon live?")])["followups_per_dialogue"] == 1.0
     assert realism_figures([dialogue("And who ordered least?")])["reactivity"] == 0.0
+    assert realism_figures([dialogue("Yes, and who ordered least?")])["reactivity"] == 0.0  # a flag word
     # a value the user was given in the task text is no reaction to the result
     given = dialogue("Where does Ana Lyon live?")
     given["tasks"][0]["subtasks"][0]["request"] = "find the customer Ana Lyon"
@@ -135,7 +136,7 @@ def test_behaviour_counts():
                 _user("Ana. Actually, I meant Ana Lopez."), _call(0, "get_customer"),
                 _out(0, "get_customer", {"customer_id": 3}), _agent("Change the city of Ana Lopez to Lyon?"),
                 _user("Yes."), _call(1, "update_customer"), _out(1, "update_customer", {"customer_id": 3}),
-                _agent("Updated."), _user("ok thanks"), _agent("You're welcome!")]
+                _agent("Updated. Anything else I can help with?"), _user("ok thanks"), _agent("You're welcome!")]
     figures = realism_figures([_record(messages, env_tools=env)])
     assert figures["clarifying_per_dialogue"] == 1
     assert figures["confirmations_per_dialogue"] == 1

@@ -12,6 +12,7 @@ from .text import words
 
 WRITE_TOOL = re.compile(r"^(create|update|delete|add|insert|remove|set|cancel|modify|edit)_")
 CONFIRM = re.compile(r"\b(please confirm|shall i|should i|go ahead|proceed|do you want me to|ok to)\b", re.I)
+OFFER = re.compile(r"\b(anything else|something else|else (i|we) can|can i help|help you with)\b", re.I)
 CORRECTION = re.compile(
     r"\b(actually|i meant|sorry, i meant|change that to|scratch that|make that|correction)\b"
     r"|\bnot\b[^.?!,]{1,40}\bbut\b", re.I)
@@ -46,7 +47,7 @@ def dialogue_behaviour(d: Dialogue) -> dict[str, int]:
         following = d.agent_turns[k + 1].calls if k + 1 < len(d.agent_turns) else []
         if CONFIRM.search(turn.last_text) or any(c in writes for c in following):
             confirmations += 1
-        elif not turn.calls:
+        elif not turn.calls and not OFFER.search(turn.last_text):
             clarifying += 1
     return {
         "clarifying": clarifying,

@@ -10,6 +10,9 @@ from typing import Any
 from .text import scalar_leaves, value_text
 
 MIN_REACTIVE_CHARS = 3  # a shorter returned string ("M", "no") is not a value a person picks up
+# Flag-like strings a tool may return that a user says anyway ("Yes, proceed."): no pick-up.
+FLAG_VALUES = frozenset({"yes", "no", "none", "null", "true", "false", "n/a", "unknown", "other", "all", "any",
+                         "new", "old", "okay"})
 
 
 @dataclass
@@ -129,10 +132,11 @@ def read_dialogue(record: dict[str, Any]) -> Dialogue:
 
 
 def reactive_candidates(values: list[Any]) -> list[str]:
-    """Returned values a user could pick up: numbers, and strings of at least three characters."""
+    """Returned values a user could pick up: numbers, and strings of at least three characters that
+    are not flag words (yes, no, none, true, ...)."""
     out = []
     for v in values:
-        if isinstance(v, str) and len(v.strip()) < MIN_REACTIVE_CHARS:
+        if isinstance(v, str) and (len(v.strip()) < MIN_REACTIVE_CHARS or v.strip().lower() in FLAG_VALUES):
             continue
         out += value_text(v)
     return out
