@@ -15,7 +15,7 @@ def table1_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Table 1 of the paper over record rows: dialogues, and mean (2 decimals) and max per measure."""
     out: dict[str, Any] = {"dialogues": len(rows)}
     for m in MEASURES:
-        values = [r["stats"][m] for r in rows]
+        values = [(r.get("stats") or {}).get(m, 0) for r in rows]
         out[m] = {"mean": round(sum(values) / len(values), 2) if values else 0.0, "max": max(values, default=0)}
     return out
 
@@ -28,8 +28,8 @@ def tool_names(rows: list[dict[str, Any]]) -> set[str]:
 def density_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
     table = table1_summary(rows)
     names = tool_names(rows)
-    steps = sum(r["stats"]["steps"] for r in rows)
-    requests = sum(r["stats"].get("user_requests", 0) for r in rows)
+    steps = sum((r.get("stats") or {}).get("steps", 0) for r in rows)
+    requests = sum((r.get("stats") or {}).get("user_requests", 0) for r in rows)
     return {
         "samples": table["dialogues"],
         "step": table["steps"],
