@@ -1,20 +1,13 @@
-"""The paper's Table-1 statistics (mean and max of steps, turns and tasks) and run counters."""
+"""The paper's Table-1 statistics (mean and max of steps, turns and tasks), run counters and the
+realism report (``generation/realism/``)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from typing import Any
 
-
-MEASURES = ("steps", "turns", "tasks", "tool_calls")
-
-
-def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {"dialogues": len(rows)}
-    for m in MEASURES:
-        values = [r["stats"][m] for r in rows]
-        out[m] = {"mean": round(sum(values) / len(values), 2) if values else 0.0, "max": max(values, default=0)}
-    return out
+from .realism import realism_by_mode, realism_markdown
+from .realism.density import MEASURES, table1_summary
 
 
 def compute_stats(train: list[dict[str, Any]], rejected: list[dict[str, Any]], events: Counter,
@@ -25,7 +18,7 @@ def compute_stats(train: list[dict[str, Any]], rejected: list[dict[str, Any]], e
     attempted = events.get("tasks_attempted", 0)
     total = len(train) + len(rejected)
     return {
-        "by_mode": {m: _summary([r for r in train if r["simulation"]["mode"] == m]) for m in modes},
+        "by_mode": {m: table1_summary([r for r in train if r["simulation"]["mode"] == m]) for m in modes},
         "splits": {"train": len(train), "rejected": len(rejected)},
         "turns_total": sum(r["stats"]["turns"] for r in train + rejected),
         "acceptance_rate": round(len(train) / total, 4) if total else 0.0,
@@ -46,6 +39,7 @@ def compute_stats(train: list[dict[str, Any]], rejected: list[dict[str, Any]], e
         "seconds": round(seconds, 2),
         "seconds_per_accepted_dialogue": round(seconds / len(train), 4) if train else None,
         "llm": usage or {},
+        "realism": realism_by_mode(train),
     }
 
 
@@ -88,6 +82,8 @@ def stats_markdown(stats: dict[str, Any]) -> str:
         lines.append("\nRequests: every HTTP request sent (calls answered + failures + retries); failed requests by "
                      "HTTP status or kind. Prefix reuse: share of each request (by characters) equal to the start "
                      "of the same role's previous request in the same dialogue, i.e. what a prefix cache can serve.")
+    if stats.get("realism"):
+        lines += ["", realism_markdown(stats["realism"]).rstrip("\n")]
     return "\n".join(lines) + "\n"
 
 
