@@ -142,6 +142,13 @@ def test_grounding_rejects_a_value_no_tool_or_user_gave(reply, unsupported):
     rejects(checks.check_grounding(dialogue(reply)), unsupported)
 
 
+def test_grounding_does_not_take_a_digit_inside_a_user_number_as_said():
+    # "4" is not something the user said when they wrote "1945"
+    reply = "There are 4 singers."
+    rejects(checks.check_grounding(dialogue(reply, request="Singers born in 1945?")), "unsupported: 4")
+    accepts(checks.check_grounding(dialogue(reply, request="Are there 4 singers born in 1945?")))
+
+
 def test_grounding_rejects_a_value_stated_before_the_tool_returned_it():
     messages = dialogue()
     messages.insert(2, Message(role="assistant", content="I expect 3."))
@@ -172,6 +179,11 @@ def test_answers_reject_an_expected_value_never_stated():
     rejects(checks.check_answers(dialogue("I found them."), [task(answers=("3",))]), "0/1 expected values stated; missing 3")
 
 
+@pytest.mark.parametrize("reply", ["There are 13 singers.", "On average 2.3 each.", "Born in 1934."])
+def test_answers_reject_a_value_that_is_only_part_of_another(reply):
+    rejects(checks.check_answers(dialogue(reply), [task(answers=("3",))]), "missing 3")
+
+
 def test_answers_count_only_what_the_agent_says():
     # the value is in the tool output and the user's message, but the agent never tells it
     rejects(checks.check_answers(dialogue("Done.", request="Are there 3 singers?"), [task()]), "missing 3")
@@ -199,6 +211,15 @@ def test_format_rejects_a_call_answered_twice():
     messages = dialogue()
     messages.insert(4, answered("c1", "count_singers", {"count": 3}))
     rejects(checks.check_format(messages), "do not pair up")
+
+
+def test_format_rejects_an_answer_before_its_call_or_after_other_talk():
+    messages = dialogue()
+    messages[2], messages[3] = messages[3], messages[2]  # the answer comes before the call
+    rejects(checks.check_format(messages), "not right after the call")
+    messages = dialogue()
+    messages.insert(3, Message(role="assistant", content="One moment."))  # talk while the call is open
+    rejects(checks.check_format(messages), "not right after the call")
 
 
 def test_format_rejects_a_tool_message_naming_the_wrong_tool():

@@ -15,6 +15,17 @@ from ..values import facts, fmt
 
 _QUOTED = re.compile(r'"([^"]*)"')
 _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])")
+_WORD = re.compile(r"\w")
+
+
+def mentions(text: str, value: str) -> bool:
+    """``value`` occurs in ``text`` as a whole: "3" is not in "13" or "2.3", "4" not in "1945".
+    Both are compared lower-cased; a boundary is checked only where the value starts or ends with a
+    word character, so punctuation-edged values ("A+", "(none)") still match."""
+    text, value = text.lower(), value.lower()
+    before = r"(?<![\w.,])" if value[:1].isdigit() else r"(?<!\w)" if _WORD.match(value[:1]) else ""
+    after = r"(?![\w]|[.,]\d)" if _WORD.match(value[-1:]) else ""
+    return re.search(before + re.escape(value) + after, text) is not None
 
 
 def _call_index(messages: list[Message]) -> dict[str, tuple[str, str]]:
@@ -129,7 +140,7 @@ def check_grounding(messages: list[Message]) -> Check:
             quoted = _QUOTED.findall(text)
             rest = _QUOTED.sub(" ", text)
             for value in quoted + _NUMBER.findall(rest):
-                if value not in known and value.lower() not in " ".join(said):
+                if value not in known and not any(mentions(u, value) for u in said):
                     unsupported.append(value)
     return Check(name="grounded", passed=not unsupported,
                  detail="every stated value appears in an earlier tool output" if not unsupported
@@ -156,8 +167,9 @@ def check_query_limits(messages: list[Message]) -> Check:
 
 
 def check_answers(messages: list[Message], tasks: list[Task]) -> Check:
-    replies = " ".join((m.content or "").lower() for m in messages if m.role == "assistant")
-    missing = [a for t in tasks for s in t.subtasks for a in s.answers if fmt(a).lower() not in replies]
+    replies = [m.content or "" for m in messages if m.role == "assistant"]
+    missing = [a for t in tasks for s in t.subtasks for a in s.answers
+               if not any(mentions(r, fmt(a)) for r in replies)]
     total = sum(len(s.answers) for t in tasks for s in t.subtasks)
     return Check(name="answers_communicated", passed=not missing,
                  detail=f"{total - len(missing)}/{total} expected values stated"
@@ -170,13 +182,31 @@ def check_completion(completed: bool, termination: str) -> Check:
 
 
 def check_format(messages: list[Message]) -> Check:
-    """Every tool message answers a call that was made, and every call gets exactly one answer."""
+    """Every tool message answers a call that was made, every call gets exactly one answer, and the
+    answers follow their calls directly (nothing else is said while calls are open)."""
     calls = _call_index(messages)
     answered = [m.tool_call_id for m in messages if m.role == "tool"]
     problems = []
     if set(answered) != set(calls) or len(answered) != len(set(answered)):
         problems.append("tool calls and tool messages do not pair up")
+    elif not _in_order(messages):
+        problems.append("a tool message is not right after the call it answers")
     for m in messages:
         if m.role == "tool" and m.name != calls.get(m.tool_call_id, (None,))[0]:
             problems.append(f"tool message {m.tool_call_id} names the wrong tool")
     return Check(name="message_format", passed=not problems, detail="; ".join(problems) or "well-formed")
+
+
+def _in_order(messages: list[Message]) -> bool:
+    open_calls: set[str] = set()
+    for m in messages:
+        if m.role == "tool":
+            if m.tool_call_id not in open_calls:
+                return False
+            open_calls.discard(m.tool_call_id)
+            continue
+        if open_calls:
+            return False
+        if m.role == "assistant" and m.tool_calls:
+            open_calls = {tc.id for tc in m.tool_calls}
+    return not open_calls
