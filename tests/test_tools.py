@@ -23,9 +23,9 @@ def clubs(tmp_path):
 def test_toolset_covers_reads_writes_and_foreign_keys(clubs):
     _db, tools, _box = clubs
     names = {t.name for t in tools}
-    assert {"get_club_by_club_id", "search_club_by_name", "find_player_by_earnings_range", "list_player_by_earnings",
-            "list_player_for_club", "get_club_of_player", "rank_club_by_player_count",
-            "summarize_player_for_club", "create_player", "update_player", "delete_player"} <= names
+    assert {"get_club", "search_clubs", "find_players_by_earnings", "list_players_by_earnings",
+            "list_players_for_club", "get_club_for_player", "rank_clubs_by_player_count",
+            "summarize_players_for_club", "create_player", "update_player", "delete_player"} <= names
     for tool in tools:
         spec = tool.openai_spec()["function"]
         Draft202012Validator.check_schema(spec["parameters"])
@@ -52,7 +52,7 @@ def test_one_entity_keeps_one_type_across_tools(clubs):
 
 def test_validation_drops_and_counts_bad_tools(clubs):
     db, tools, _box = clubs
-    good = next(t for t in tools if t.name == "get_club_by_club_id")
+    good = next(t for t in tools if t.name == "get_club")
     bad = [
         replace(good, name="two_statements", sql=good.sql + "; DELETE FROM club"),
         replace(good, name="unknown_column", sql=good.sql.replace('"Region"', '"Colour"')),
@@ -62,7 +62,7 @@ def test_validation_drops_and_counts_bad_tools(clubs):
     ]
     candidates = [good] + bad
     report = validate_tools(candidates, db, Toolbox(candidates, QueryLimits()))
-    assert [t.name for t in report.kept] == ["get_club_by_club_id"]
+    assert [t.name for t in report.kept] == ["get_club"]
     assert set(report.dropped) == {t.name for t in bad}
     assert report.dropped["unknown_column"].startswith("unknown_column")
     assert report.dropped["unknown_table"].startswith("unknown_table")
@@ -73,17 +73,17 @@ def test_validation_drops_and_counts_bad_tools(clubs):
 def test_bad_arguments_become_tool_errors_and_injection_is_bound(clubs):
     db, _tools, box = clubs
     copy = db.copy()
-    wrong_type = box.call(copy, "get_club_by_club_id", {"club_id": "one"})
+    wrong_type = box.call(copy, "get_club", {"club_id": "one"})
     assert not wrong_type.ok and wrong_type.value["error"]["type"] == "invalid_arguments"
-    assert box.call(copy, "get_club_by_club_id", "{not json").value["error"]["type"] == "invalid_arguments"
-    assert box.call(copy, "get_club_by_club_id", {"club_id": 1, "extra": 2}).value["error"]["type"] == "invalid_arguments"
+    assert box.call(copy, "get_club", "{not json").value["error"]["type"] == "invalid_arguments"
+    assert box.call(copy, "get_club", {"club_id": 1, "extra": 2}).value["error"]["type"] == "invalid_arguments"
     assert box.call(copy, "drop_everything", {}).value["error"]["type"] == "unknown_tool"
-    injected = box.call(copy, "search_club_by_name", {"name": "x' OR '1'='1'; DROP TABLE club; --"})
+    injected = box.call(copy, "search_clubs", {"name": "x' OR '1'='1'; DROP TABLE club; --"})
     assert injected.ok and injected.value == []
     injected = box.call(copy, "update_club", {"club_id": 1, "name": "'); DELETE FROM player; --"})
     assert injected.ok and injected.value["name"] == "'); DELETE FROM player; --"
     assert copy.conn.execute("SELECT COUNT(*) FROM player").fetchone()[0] == 120
-    assert json.loads(box.call(copy, "get_club_by_club_id", {"club_id": 999}).content)["error"]["type"] == "not_found"
+    assert json.loads(box.call(copy, "get_club", {"club_id": 999}).content)["error"]["type"] == "not_found"
 
 
 def test_outputs_match_return_schemas_on_real_rows(clubs):

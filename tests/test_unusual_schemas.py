@@ -33,19 +33,19 @@ def test_composite_foreign_key_is_one_link_on_both_columns(tmp_path):
     assert world.db.schema.foreign_keys == (ForeignKey("child", ("parent_id", "country"), "parent", ("id", "country")),)
     copy = world.db.copy()
     # child 1 points to (2, 'US'); (2, 'AS') shares the id and is the wrong answer
-    assert _call(world, copy, "get_parent_of_child", {"child_id": 1}) == {"id": 2, "country": "US", "name": "Dayton"}
-    assert _call(world, copy, "get_parent_of_child", {"child_id": 2}) == {"id": 2, "country": "AS", "name": "Pago Pago"}
-    children = _call(world, copy, "list_child_for_parent", {"id": 2, "country": "US"})
+    assert _call(world, copy, "get_parent_for_child", {"child_id": 1}) == {"id": 2, "country": "US", "name": "Dayton"}
+    assert _call(world, copy, "get_parent_for_child", {"child_id": 2}) == {"id": 2, "country": "AS", "name": "Pago Pago"}
+    children = _call(world, copy, "list_children_for_parent", {"id": 2, "country": "US"})
     assert [(c["child_id"], c["title"]) for c in children] == [(1, "Alpha"), (4, "Delta"), (6, "Foxtrot")]
 
 
 def test_composite_foreign_key_summaries_count_only_matching_children(tmp_path):
     world = _world(tmp_path, "composite_fk")
     copy = world.db.copy()
-    summary = _call(world, copy, "summarize_child_for_parent", {"id": 2, "country": "US"})
+    summary = _call(world, copy, "summarize_children_for_parent", {"id": 2, "country": "US"})
     assert summary == {"id": 2, "country": "US", "name": "Dayton", "child_count": 3,
                        "total_amount": 110.0, "average_amount": pytest.approx(110 / 3)}
-    ranking = _call(world, copy, "rank_parent_by_child_count", {"limit": 10})
+    ranking = _call(world, copy, "rank_parents_by_child_count", {"limit": 10})
     assert [(r["id"], r["country"], r["child_count"], r["total_amount"]) for r in ranking] == [
         (2, "US", 3, 110.0), (1, "AS", 1, 50.0), (1, "US", 1, 30.0), (2, "AS", 1, 20.0), (3, "US", 0, None)]
 
@@ -78,25 +78,25 @@ def test_unicode_names_get_unique_readable_tools_and_keep_originals_in_descripti
     assert world.report.dropped == {}
     tools = world.toolbox.tools
     assert all(re.fullmatch(r"[a-z][a-z0-9_]*", name) for name in tools)
-    assert {"get_gu_ke_by_gu_ke_id", "get_zhu_wen_by_zhu_wen_id", "list_zhu_wen_for_gu_ke",
-            "get_cafe_by_id", "get_cafe_2_by_id"} <= set(tools)
-    assert tools["get_ubersicht_by_nr"].description == "Get one Übersicht by its nr."
-    assert tools["get_gu_ke_by_gu_ke_id"].description == "Get one 顧客 by its 顧客ID."
-    assert tools["get_cafe_2_by_id"].description == "Get one Café by its id."
+    assert {"get_gu_ke", "get_zhu_wen", "list_zhu_wen_for_gu_ke",
+            "get_cafe", "get_cafe_2"} <= set(tools)
+    assert tools["get_ubersicht"].description == "Get one Übersicht by its nr."
+    assert tools["get_gu_ke"].description == "Get one 顧客 by its 顧客ID."
+    assert tools["get_cafe_2"].description == "Get one Café by its id."
     props = tools["create_ubersicht"].parameters["properties"]
-    assert props["strasse"]["description"] == "The Straße of the Übersicht."
-    assert props["strasse_2"]["description"] == "The strasse of the Übersicht."  # ASCII names read as words
-    found = _call(world, world.db.copy(), "search_gu_ke_by_ming_qian", {"ming_qian": "花子"})
+    assert props["strasse"]["description"] == 'Straße of the Übersicht: text, e.g. "Am Markt 20".'
+    assert props["strasse_2"]["description"] == 'Strasse of the Übersicht: text, e.g. "Alt 1".'  # ASCII names read as words
+    found = _call(world, world.db.copy(), "search_gu_ke", {"ming_qian": "花子"})
     assert found == [{"gu_ke_id": 1, "ming_qian": "佐藤 花子", "nian_ling": 23, "dou_shi": "大阪"}]
 
 
 def test_irregular_plurals_read_right_in_tool_descriptions(tmp_path):
     tools = _world(tmp_path, "series_movies").toolbox.tools
-    assert tools["get_series_by_series_id"].description == "Get one series by its series id."
-    assert tools["get_movies_by_movie_id"].description == "Get one movie by its movie id."
-    assert tools["get_series_of_movies"].description == "Get the series that one movie belongs to."
-    assert tools["get_categories_by_category_id"].description == "Get one category by its category id."
-    assert tools["get_status_by_status_id"].description == "Get one status by its status id."
+    assert tools["get_series"].description == "Get one series by its series id."
+    assert tools["get_movie"].description == "Get one movie by its movie id."
+    assert tools["get_series_for_movie"].description == "Get the series of one movie."
+    assert tools["get_category"].description == "Get one category by its category id."
+    assert tools["get_status"].description == "Get one status by its status id."
 
 
 # -- WITHOUT ROWID, views, generated columns ---------------------------------------------------------
@@ -114,17 +114,17 @@ def test_without_rowid_tools_read_and_write(tmp_path):
     world = _world(tmp_path, "without_rowid")
     copy = world.db.copy()
     row = {"bin_no": 6, "label": "Bin 6", "capacity": 170}
-    assert _call(world, copy, "create_bins", row) == row  # the INTEGER key is not assigned by SQLite here
-    assert _call(world, copy, "get_bins_by_bin_no", {"bin_no": 6}) == row
-    assert _call(world, copy, "update_bins", {"bin_no": 6, "capacity": 200}) == row | {"capacity": 200}
-    assert _call(world, copy, "delete_bins", {"bin_no": 6}) == row | {"capacity": 200}
-    gone = world.toolbox.call(copy, "get_bins_by_bin_no", {"bin_no": 6})
+    assert _call(world, copy, "create_bin", row) == row  # the INTEGER key is not assigned by SQLite here
+    assert _call(world, copy, "get_bin", {"bin_no": 6}) == row
+    assert _call(world, copy, "update_bin", {"bin_no": 6, "capacity": 200}) == row | {"capacity": 200}
+    assert _call(world, copy, "delete_bin", {"bin_no": 6}) == row | {"capacity": 200}
+    gone = world.toolbox.call(copy, "get_bin", {"bin_no": 6})
     assert not gone.ok and gone.value["error"]["type"] == "not_found"
-    top = _call(world, copy, "list_inventory_by_qty", {"ascending": False, "limit": 3})
+    top = _call(world, copy, "list_inventories_by_qty", {"ascending": False, "limit": 3})
     assert [r["sku"] for r in top] == ["SKU-008", "SKU-007", "SKU-006"]
     moves = _call(world, copy, "list_moves_for_inventory", {"sku": "SKU-002", "limit": 10})
     assert [m["move_id"] for m in moves] == [1, 9, 17]
-    assert _call(world, copy, "get_inventory_of_moves", {"move_id": 9})["sku"] == "SKU-002"
+    assert _call(world, copy, "get_inventory_for_move", {"move_id": 9})["sku"] == "SKU-002"
 
 
 def test_views_and_generated_columns_are_reported_not_silently_skipped(tmp_path):
@@ -139,14 +139,14 @@ def test_views_and_generated_columns_are_reported_not_silently_skipped(tmp_path)
 def test_generated_columns_are_returned_but_never_written(tmp_path):
     world = _world(tmp_path, "view_and_generated")
     tools = world.toolbox.tools
-    assert set(tools["create_items"].parameters["properties"]) == {"name", "price", "qty"}
-    assert set(tools["update_items"].parameters["properties"]) == {"id", "name", "price", "qty"}
+    assert set(tools["create_item"].parameters["properties"]) == {"name", "price", "qty"}
+    assert set(tools["update_item"].parameters["properties"]) == {"id", "name", "price", "qty"}
     copy = world.db.copy()
-    assert _call(world, copy, "get_items_by_id", {"id": 3}) == {
+    assert _call(world, copy, "get_item", {"id": 3}) == {
         "id": 3, "name": "item 3", "price": 6.0, "qty": 4, "total": 24.0, "shout": "ITEM 3"}
-    created = _call(world, copy, "create_items", {"name": "widget", "price": 2.5, "qty": 4})
+    created = _call(world, copy, "create_item", {"name": "widget", "price": 2.5, "qty": 4})
     assert (created["total"], created["shout"]) == (10.0, "WIDGET")
-    assert _call(world, copy, "update_items", {"id": 1, "qty": 10})["total"] == 20.0
+    assert _call(world, copy, "update_item", {"id": 1, "qty": 10})["total"] == 20.0
 
 
 # -- end to end ----------------------------------------------------------------------------------------

@@ -85,10 +85,10 @@ class ClumsyAgent(OracleAgent):
     async def respond(self, state, env, rng):
         from generation.records import FunctionCall, Message, ToolCall
 
-        bad = [("get_club_by_club_id", '{"club_id": "three"}'),
-               ("search_club_by_name", '{"name": "x\\u0027; DROP TABLE player; --"}'),
+        bad = [("get_club", '{"club_id": "three"}'),
+               ("search_clubs", '{"name": "x\\u0027; DROP TABLE player; --"}'),
                ("update_club", '{"club_id": "1 OR 1=1", "name": "hacked"}'),
-               ("no_such_tool", "{}"), ("get_club_by_club_id", "{oops")]
+               ("no_such_tool", "{}"), ("get_club", "{oops")]
         calls = [ToolCall(id=f"bad_{len(state.messages)}_{i}", function=FunctionCall(name=n, arguments=a))
                  for i, (n, a) in enumerate(bad)]
         state.messages.append(Message(role="assistant", tool_calls=calls))

@@ -60,6 +60,15 @@ def singular(phrase: str) -> str:
     return f"{head} {last}".strip()
 
 
+def plural(word: str) -> str:
+    """'member' -> 'members', 'series' stays: the plural of one snake_case word, for tool names."""
+    if not (word.isascii() and word.isalpha()) or len(word) <= 2:
+        return word
+    if not word.endswith(_SINGULAR_ENDINGS) and _inflect().singular_noun(word):  # already plural ('people')
+        return word
+    return _inflect().plural_noun(word) or word
+
+
 @functools.cache
 def _inflect():
     # Imported on first use: inflect instruments itself with typeguard, which costs a second or two.

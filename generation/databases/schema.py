@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from .names import quote, singular, snake, words
+
+CATEGORICAL = 12  # at most this many distinct values (each used more than once) make a closed set
 
 _JSON_OF_STORAGE = {"integer": "integer", "real": "number", "text": "string"}
 
@@ -25,6 +28,14 @@ class Column:
     distinct_values: int
     # GENERATED ALWAYS AS: SQLite computes it, so tools return it but never write it.
     generated: bool = False
+    # The most common stored values, most common first (ties by value): all of them when the column
+    # has at most CATEGORICAL distinct values, else the top one. Tool descriptions quote them.
+    common_values: tuple[Any, ...] = ()
+
+    @property
+    def is_categorical(self) -> bool:
+        """A text field with a few values that repeat (a status, a type): a closed set of choices."""
+        return self.is_text and 1 < self.distinct_values <= CATEGORICAL and len(self.common_values) > 1
 
     @property
     def param_type(self) -> str:
@@ -195,6 +206,10 @@ def _read_column(conn, tname: str, cname: str, ctype: str, required: bool, names
     if "blob" in kinds:
         return None
     distinct = conn.execute(f"SELECT COUNT(DISTINCT {quote(cname)}) FROM {quote(tname)}").fetchone()[0]
+    common = conn.execute(
+        f"SELECT {quote(cname)}, COUNT(*) AS n FROM {quote(tname)} WHERE {quote(cname)} IS NOT NULL "
+        f"GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?", (CATEGORICAL if distinct <= CATEGORICAL else 1,)).fetchall()
+    repeated = distinct <= CATEGORICAL and sum(n for _, n in common) >= 2 * len(common)
     return Column(
         name=cname,
         declared=ctype.upper(),
@@ -203,6 +218,7 @@ def _read_column(conn, tname: str, cname: str, ctype: str, required: bool, names
         display=names.get((tname, cname)) or words(cname),
         param=_unique(snake(cname), params),
         distinct_values=distinct,
+        common_values=tuple(v for v, _ in common) if repeated else tuple(v for v, _ in common[:1]),
     )
 
 

@@ -16,9 +16,8 @@ from typing import Any
 
 from ..databases.names import quote
 from ..databases.schema import Column, DatabaseSchema, ForeignKey, Table
+from .naming import MAX_NAME, compose, describe_param, entities, entity, enum_of, role
 from .spec import Param, SqlTool
-
-MAX_NAME = 64
 
 
 class ToolBuilder:
@@ -26,6 +25,9 @@ class ToolBuilder:
         self.schema = schema
         self.row_cap = row_cap
         self.names: set[str] = set()
+        # (table, column) -> (the column it points at, that table), for descriptions that say so
+        self.links = {(fk.table, c): (schema.table(fk.ref_table).column(r), schema.table(fk.ref_table))
+                      for fk in schema.foreign_keys for c, r in zip(fk.columns, fk.ref_columns)}
 
     # -- shared pieces -------------------------------------------------------------------
     def entity_schema(self, table: Table) -> dict[str, Any]:
@@ -40,11 +42,14 @@ class ToolBuilder:
         prefix = f"{alias}." if alias else ""
         return ", ".join(f"{prefix}{quote(c.name)} AS {c.param}" for c in table.columns)
 
-    def column_param(self, table: Table, column: Column, description: str | None = None) -> dict[str, Any]:
+    def column_param(self, table: Table, column: Column, lead: str | None = None,
+                     choices: bool = False) -> dict[str, Any]:
+        """A parameter for ``column``: its type, what it means with format and example, and (``choices``,
+        for values written into a row) the column's closed set of values where it has one."""
         return {
             "type": column.param_type,
-            "description": description or f"The {column.display} of the {table.display}.",
-        }
+            "description": describe_param(table, column, self.links.get((table.name, column.name)), lead),
+        } | (enum_of(column, table) if choices else {})
 
     def limit_param(self) -> dict[str, Any]:
         return {
@@ -56,11 +61,15 @@ class ToolBuilder:
         }
 
     def name(self, raw: str) -> str:
-        base = re.sub(r"_+", "_", raw)[:MAX_NAME].rstrip("_")
+        """``raw`` made unique: a clash gets a number (whole words dropped first to fit MAX_NAME)."""
+        base = re.sub(r"_+", "_", raw).strip("_")
         candidate, n = base, 2
         while candidate in self.names:
             suffix = f"_{n}"
-            candidate, n = base[: MAX_NAME - len(suffix)] + suffix, n + 1
+            words = base.split("_")
+            while len("_".join(words)) + len(suffix) > MAX_NAME and len(words) > 2:
+                words.pop(-2)  # keep the verb and the last word
+            candidate, n = "_".join(words) + suffix, n + 1
         self.names.add(candidate)
         return candidate
 
@@ -93,19 +102,20 @@ class ToolBuilder:
         fk_cols = self.link_columns(t)
         if key is not None:
             tools.append(self.tool(
-                f"get_{t.slug}_by_{key.param}", f"Get one {t.display} by its {key.display}.", "get", t,
+                compose("get", entity(t)), f"Get one {t.display} by its {key.display}.", "get", t,
                 f"SELECT {cols} FROM {src} WHERE {quote(key.name)} = :{key.param}",
                 {key.param: self.column_param(t, key)}, [key.param], self.entity_schema(t),
                 [Param(key.param, "key", t.name, key.name)],
             ))
         if label is not None:
             tools.append(self.tool(
-                f"search_{t.slug}_by_{label.param}",
+                compose("search", entities(t)),
                 f"Search {t.display} records whose {label.display} contains the given text (case-insensitive).",
                 "search", t,
                 f"SELECT {cols} FROM {src} WHERE {quote(label.name)} LIKE '%' || :{label.param} || '%' "
                 f"ORDER BY {quote(label.name)} LIMIT :limit",
-                {label.param: self.column_param(t, label, f"Text to look for in the {label.display}."),
+                {label.param: {"type": "string", "description": f"Text to look for in the {label.display} "
+                               f"(any part, any case)" + _eg(label)},
                  "limit": self.limit_param()},
                 [label.param], self.array_of(t),
                 [Param(label.param, "pattern", t.name, label.name), Param("limit", "limit", required=False)],
@@ -118,19 +128,19 @@ class ToolBuilder:
             n = numeric[0]
             lo, hi = f"min_{n.param}", f"max_{n.param}"
             tools.append(self.tool(
-                f"find_{t.slug}_by_{n.param}_range",
+                compose("find", entities(t), "by", _measure(n, t)),
                 f"Find {t.display} records whose {n.display} is between two values (inclusive).", "range", t,
                 f"SELECT {cols} FROM {src} WHERE {quote(n.name)} BETWEEN :{lo} AND :{hi} "
                 f"ORDER BY {quote(n.name)}, {t.tiebreak()} LIMIT :limit",
-                {lo: {"type": "number", "description": f"Lowest {n.display}."},
-                 hi: {"type": "number", "description": f"Highest {n.display}."},
+                {lo: {"type": "number", "description": f"Lowest {n.display} to include" + _eg(n)},
+                 hi: {"type": "number", "description": f"Highest {n.display} to include."},
                  "limit": self.limit_param()},
                 [lo, hi], self.array_of(t),
                 [Param(lo, "min", t.name, n.name), Param(hi, "max", t.name, n.name),
                  Param("limit", "limit", required=False)],
             ))
             tools.append(self.tool(
-                f"list_{t.slug}_by_{n.param}",
+                compose("list", entities(t), "by", _measure(n, t)),
                 f"List {t.display} records ordered by {n.display}, highest first unless ascending is true.",
                 "list", t,
                 f"SELECT {cols} FROM {src} ORDER BY CASE WHEN :ascending THEN {quote(n.name)} END ASC, "
@@ -149,10 +159,10 @@ class ToolBuilder:
         insertable = [c for c in t.writable if not (t.rowid_alias and key is not None and c.name == key.name)]
         if not insertable:
             return []
-        props = {c.param: self.column_param(t, c) for c in insertable}
+        props = {c.param: self.column_param(t, c, choices=True) for c in insertable}
         required = [c.param for c in insertable if not c.nullable]
         tools = [self.tool(
-            f"create_{t.slug}", f"Create a new {t.display} record and return it.", "create", t,
+            compose("create", entity(t)), f"Create a new {t.display} and return it.", "create", t,
             f"INSERT INTO {src} ({', '.join(quote(c.name) for c in insertable)}) "
             f"VALUES ({', '.join(':' + c.param for c in insertable)}) RETURNING {cols}",
             props, required, self.entity_schema(t),
@@ -163,10 +173,11 @@ class ToolBuilder:
         fields = [c for c in t.writable if c.name != key.name]
         if fields:
             props = {key.param: self.column_param(t, key)}
-            props.update({c.param: self.column_param(t, c, f"New {c.display}; omit to keep it.") for c in fields})
+            props.update({c.param: _keep_if_left_out(self.column_param(t, c, choices=True)) for c in fields})
             sets = ", ".join(f"{quote(c.name)} = COALESCE(:{c.param}, {quote(c.name)})" for c in fields)
             tools.append(self.tool(
-                f"update_{t.slug}", f"Update chosen fields of one {t.display}; fields left out keep their value.",
+                compose("update", entity(t)),
+                f"Update chosen fields of one {t.display}; fields left out keep their value.",
                 "update", t,
                 f"UPDATE {src} SET {sets} WHERE {quote(key.name)} = :{key.param} RETURNING {cols}",
                 props, [key.param], self.entity_schema(t),
@@ -174,7 +185,7 @@ class ToolBuilder:
                 + [Param(c.param, "value", t.name, c.name, False) for c in fields],
             ))
         tools.append(self.tool(
-            f"delete_{t.slug}", f"Delete one {t.display} by its {key.display} and return the deleted record.",
+            compose("delete", entity(t)), f"Delete one {t.display} by its {key.display} and return what was deleted.",
             "delete", t,
             f"DELETE FROM {src} WHERE {quote(key.name)} = :{key.param} RETURNING {cols}",
             {key.param: self.column_param(t, key)}, [key.param], self.entity_schema(t),
@@ -195,8 +206,8 @@ class ToolBuilder:
         links = [child.column(c) for c in fk.columns]
         by = " and ".join(r.display for r in refs)
         tools = [self.tool(
-            f"list_{child.slug}_for_{parent.slug}",
-            f"List the {child.display} records linked to one {parent.display} (by its {by}).",
+            compose("list", entities(child), "for", role(links[0], parent, refs[0], child)),
+            f"List the {child.display} records of one {_as_role(links[0], parent, refs[0], child)} (by its {by}).",
             "children", child,
             f"SELECT {self.select_list(child)} FROM {quote(child.name)} WHERE "
             + " AND ".join(f"{quote(link.name)} = :{r.param}" for link, r in zip(links, refs))
@@ -208,8 +219,8 @@ class ToolBuilder:
         ckey = child.key
         if ckey is not None:
             tools.append(self.tool(
-                f"get_{parent.slug}_of_{child.slug}",
-                f"Get the {parent.display} that one {child.display} belongs to.", "parent", parent,
+                compose("get", role(links[0], parent, refs[0], child), "for", entity(child)),
+                f"Get the {_as_role(links[0], parent, refs[0], child)} of one {child.display}.", "parent", parent,
                 f"SELECT {self.select_list(parent, 'p')} FROM {quote(parent.name)} AS p "
                 f"JOIN {quote(child.name)} AS c ON {_join(links, refs)} "
                 f"WHERE c.{quote(ckey.name)} = :{ckey.param}",
@@ -249,14 +260,14 @@ class ToolBuilder:
             f" and the total and average {measures[0].display}" if measures else "")
         return [
             self.tool(
-                f"rank_{parent.slug}_by_{child.slug}_count",
+                compose("rank", entities(parent), "by", entity(child), "count"),
                 f"Rank {parent.display} records by {what}, most first.", "aggregate", parent,
                 f"{base} GROUP BY {group} ORDER BY {count} DESC, {group} LIMIT :limit",
                 {"limit": self.limit_param()}, [], {"type": "array", "items": summary},
                 [Param("limit", "limit", required=False)],
             ),
             self.tool(
-                f"summarize_{child.slug}_for_{parent.slug}",
+                compose("summarize", entities(child), "for", role(links[0], parent, refs[0], child)),
                 f"For one {parent.display}, {what}.", "summary", parent,
                 f"{base} WHERE " + " AND ".join(f"p.{quote(r.name)} = :{r.param}" for r in refs)
                 + f" GROUP BY {group}",
@@ -264,6 +275,29 @@ class ToolBuilder:
                 [Param(r.param, "key", parent.name, r.name) for r in refs],
             ),
         ]
+
+
+def _eg(column: Column) -> str:
+    from .naming import example
+
+    shown = example(column)
+    return f", e.g. {shown}." if shown else "."
+
+
+def _measure(column: Column, table: Table) -> str:
+    """The column as the 'by' of a tool name; 'value' when it is named like its table (degrees.degrees)."""
+    same = column.param.rstrip("s") == entity(table).rstrip("s")
+    return f"{column.param}_value" if same else column.param
+
+
+def _as_role(link: Column, parent: Table, ref: Column, child: Table) -> str:
+    """'venue' or 'manager (an employee)': the parent as the link names it."""
+    name = role(link, parent, ref, child).replace("_", " ")
+    return parent.display if name == entity(parent).replace("_", " ") else f"{name} (a {parent.display})"
+
+
+def _keep_if_left_out(param: dict[str, Any]) -> dict[str, Any]:
+    return param | {"description": "New value. " + param["description"] + " Leave out to keep it."}
 
 
 def _join(links: list[Column], refs: list[Column]) -> str:
