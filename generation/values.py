@@ -1,4 +1,5 @@
-"""How a value from a tool output is written in text, so statements can be checked against outputs."""
+"""How a value from a tool output is written in text (as a person would: floats to two places), so
+statements can be checked against outputs."""
 
 from __future__ import annotations
 
@@ -11,7 +12,11 @@ def fmt(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        if 0.01 <= abs(value) < 1e15:  # as a person writes it: 1.4285714285714286 -> 1.43
+            return f"{value:.2f}".rstrip("0").rstrip(".")
+        return repr(value)
     return str(value)
 
 
@@ -29,4 +34,5 @@ def facts(value: Any, into: set[str] | None = None) -> set[str]:
         out.add(fmt(value))
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             out.add(f"{float(value):.2f}")
+            out.add(repr(value))  # a model may state the stored value in full
     return out

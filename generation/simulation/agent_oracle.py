@@ -13,11 +13,11 @@ from typing import Any
 
 from ..records import FunctionCall, Message, PlannedCall, ToolCall
 from ..tasks.calls import same_call, sources
-from ..values import fmt
 from .policies import ToolAccess
+from .replies import describe, describe_check, lead, row_name, say
 from .state import DialogueState, MadeCall
 
-INTROS = ("Here is what I found.", "Sure.", "Done.", "Okay, here you go.", "All set.")
+IDLE = "Is there anything else I can look up or change for you?"
 
 
 @dataclass
@@ -35,8 +35,10 @@ class OracleAgent:
                 call = task.gold_plan[j]
                 if not state.made(call) and all(q[:2] != (t, j) for q in queue):
                     queue.append((t, j, call))
-        queue += [(-1, -1, c) for c in self._verification_calls(state, env)]
-        lines = self._already_known(state, env, queue)
+        checks = [(-1, -1, c) for c in self._verification_calls(state, env)]
+        queue += checks
+        calls_before = len(state.calls)
+        lines, queue = self._already_known(state, env, queue)
         approval = self._needs_approval(state, env, queue)
         if approval:
             first = next(p for p, q in enumerate(queue) if q in approval)
@@ -45,16 +47,19 @@ class OracleAgent:
         while queue and steps < self.max_steps_per_turn:
             ready = _ready(queue, env) or queue[:1]
             queue = [q for q in queue if all(q is not r for r in ready)]
-            lines += await self._step(state, env, [c for _, _, c in ready], len(state.messages))
+            lines += await self._step(state, env, ready, len(state.messages), rng)
             steps += 1
         if approval:
             state.confirmations.update((t, j) for t, j, _ in approval)
             state.awaiting_approval = True
-            asks = "; ".join(_proposal(env, c) for _, _, c in approval)
-            lines.append(f"Before I change anything, please confirm: {asks}. Shall I go ahead?")
-        text = " ".join([INTROS[rng.randrange(len(INTROS))]] + lines) if lines else (
-            "Is there anything else I can look up or change for you?"
-        )
+            asks = " and ".join(_proposal(state, env, c) for _, _, c in approval)
+            lines.append(f"Just to confirm: I'll {asks}. Shall I go ahead?")
+        if state.verify and not any(q[0] < 0 for q in checks):
+            lines.append("The change went through without errors; I have no separate lookup to re-check it.")
+        reads = [c for c in state.calls[calls_before:] if c.ok and not _is_write(env, PlannedCall(tool=c.name,
+                                                                                                   arguments={}))]
+        opening = lead(rng) if reads and len(reads) == len(state.calls[calls_before:]) else ""
+        text = opening + " ".join(lines) if lines else IDLE
         state.messages.append(Message(role="assistant", content=text))
 
     def _needs_approval(self, state: DialogueState, env: ToolAccess, queue) -> list:
@@ -62,32 +67,43 @@ class OracleAgent:
             return []
         return [q for q in queue if q[0] >= 0 and _is_write(env, q[2]) and q[:2] not in state.confirmations]
 
-    async def _step(self, state: DialogueState, env: ToolAccess, calls: list[PlannedCall], n: int) -> list[str]:
+    async def _step(self, state: DialogueState, env: ToolAccess, ready: list, n: int,
+                    rng: random.Random) -> list[str]:
+        calls = [c for _, _, c in ready]
         tool_calls = [
             ToolCall(id=f"call_{n}_{i}", function=FunctionCall(name=c.tool, arguments=json.dumps(c.arguments)))
             for i, c in enumerate(calls)
         ]
         state.messages.append(Message(role="assistant", content=None, tool_calls=tool_calls))
         lines = []
-        for tc, call in zip(tool_calls, calls):
+        for tc, (t, j, call) in zip(tool_calls, ready):
             out = await env.call(call.tool, tc.function.arguments)
             state.calls.append(MadeCall(call.tool, call.arguments, out.ok, out.value))
             state.messages.append(Message(role="tool", tool_call_id=tc.id, name=call.tool, content=out.content))
-            lines.append(describe(call.tool, env.spec(call.tool), out.value, out.ok))
+            spec = env.spec(call.tool)
+            lines.append(describe_check(spec, out.value, out.ok) if t < 0
+                         else describe(spec, out.value, out.ok, _answers(state, t, j), rng))
         return lines
 
     @staticmethod
-    def _already_known(state: DialogueState, env: ToolAccess, queue) -> list[str]:
-        """Answer from earlier outputs when a request needs no new call (no re-calling)."""
+    def _already_known(state: DialogueState, env: ToolAccess, queue) -> tuple[list[str], list]:
+        """Answer from earlier outputs when a request needs no new call; a read made before a later
+        change is made again instead, so nothing stale is repeated."""
         lines = []
         for ref in state.requested:
-            calls = state.gold_calls(ref)
-            if any(q[2] is c for q in queue for c in calls):
-                continue
-            for call in calls:
-                made = next(c for c in reversed(state.calls) if c.ok and same_call(c.name, c.key, call))
-                lines.append("As I found earlier: " + describe(call.tool, env.spec(call.tool), made.output, True))
-        return lines
+            t, s = ref
+            for j in state.tasks[t].subtasks[s].calls:
+                call = state.tasks[t].gold_plan[j]
+                if any(q[2] is call for q in queue):
+                    continue
+                at = max(i for i, c in enumerate(state.calls) if c.ok and same_call(c.name, c.key, call))
+                if any(c.ok and _is_write(env, PlannedCall(tool=c.name, arguments={})) for c in state.calls[at + 1:]):
+                    queue.append((t, j, call))
+                    continue
+                said = describe(env.spec(call.tool), state.calls[at].output, True, _answers(state, t, j),
+                                random.Random(at))
+                lines.append("As I mentioned before: " + said)
+        return lines, queue
 
     @staticmethod
     def _verification_calls(state: DialogueState, env: ToolAccess) -> list[PlannedCall]:
@@ -107,10 +123,41 @@ def _is_write(env: ToolAccess, call: PlannedCall) -> bool:
     return env.spec(call.tool).get("kind") in ("create", "update", "delete")
 
 
-def _proposal(env: ToolAccess, call: PlannedCall) -> str:
+def _answers(state: DialogueState, t: int, j: int) -> list[str]:
+    """The values the user's requests expect from plan call ``j`` of task ``t`` (none for checks)."""
+    if t < 0:
+        return []
+    return [a for s in state.tasks[t].subtasks if j in s.calls for a in s.answers]
+
+
+def _proposal(state: DialogueState, env: ToolAccess, call: PlannedCall) -> str:
+    """'change the fee of Joe Sharp to 86.27': the write in words, naming the row as the user knows it."""
     spec = env.spec(call.tool)
-    verb = {"create": "create a new", "update": "update the", "delete": "delete the"}[spec["kind"]]
-    return f"{verb} {spec['entity']} record with " + _record(call.arguments)
+    kind, entity, key = spec["kind"], spec.get("entity", "record"), spec.get("key")
+    fields = spec.get("fields", {})
+    if kind == "create":
+        label = spec.get("label")
+        named = f" {say(call.arguments[label])}" if label and label in call.arguments else ""
+        rest = [f"{fields.get(k, k.replace('_', ' '))} {say(v)}" for k, v in call.arguments.items()
+                if k != label][:4]
+        return f"add a new {entity}{named}" + (f" with {', '.join(rest)}" if rest else "")
+    row = _known_row(state, key, call.arguments.get(key)) if key else None
+    name = row_name(row, spec) if row else f"{entity} {say(call.arguments.get(key))}"
+    if kind == "delete":
+        return f"delete {name} (this can't be undone)"
+    changes = [f"the {fields.get(k, k.replace('_', ' '))} of {name} to {say(v)}"
+               for k, v in call.arguments.items() if k != key]
+    return "change " + " and ".join(changes) if changes else f"update {name}"
+
+
+def _known_row(state: DialogueState, key: str, value: Any) -> dict[str, Any] | None:
+    """The latest row the conversation has seen with this key value."""
+    for made in reversed(state.calls):
+        rows = made.output if isinstance(made.output, list) else [made.output]
+        for row in rows:
+            if isinstance(row, dict) and key in row and row[key] == value:
+                return row
+    return None
 
 
 def _ready(queue: list[tuple[int, int, PlannedCall]], env: ToolAccess) -> list[tuple[int, int, PlannedCall]]:
@@ -129,32 +176,3 @@ def _ready(queue: list[tuple[int, int, PlannedCall]], env: ToolAccess) -> list[t
         if not blocked:
             ready.append(queue[p])
     return ready
-
-
-def describe(tool: str, spec: dict[str, Any], value: Any, ok: bool) -> str:
-    """One sentence about a tool output, quoting text values and stating numbers as they are."""
-    if not ok:
-        # no tool name: names carry digits (cafe_2, n_18_49) that grounding would take for stated values
-        return f'That call returned an error: "{value["error"]["message"]}"'
-    kind = spec.get("kind", "") if isinstance(spec, dict) else ""
-    if isinstance(value, dict) and value.get("truncated"):
-        rows = value["rows"]
-        return f"There are more than {len(rows)} matches; the first {len(rows)}: " + _rows(rows)
-    if isinstance(value, list):
-        if not value:
-            return "Nothing matched."
-        return f"I found {len(value)} record{'s' if len(value) != 1 else ''}: " + _rows(value)
-    prefix = {"create": "Created:", "update": "Updated:", "delete": "Deleted:"}.get(kind, "Record:")
-    return f"{prefix} {_record(value)}."
-
-
-def _rows(rows: list[dict[str, Any]]) -> str:
-    return "; ".join(_record(r) for r in rows[:10]) + ("; ..." if len(rows) > 10 else ".")
-
-
-def _record(row: dict[str, Any]) -> str:
-    return ", ".join(f"{k}: {_value(v)}" for k, v in row.items())
-
-
-def _value(v: Any) -> str:
-    return f'"{v}"' if isinstance(v, str) else fmt(v)

@@ -55,7 +55,8 @@ class PlanBuilder:
     def step(self, request: str, goal: str, calls: list[int], answers: list[Any] = (), writes: bool = False) -> None:
         from ..values import fmt
 
-        self.steps.append(Step(request, goal, calls, [fmt(a) for a in answers], writes))
+        # a missing value (NULL) is nothing the agent can be expected to state
+        self.steps.append(Step(request, goal, calls, [fmt(a) for a in answers if a is not None], writes))
 
     def subtasks(self) -> list[Subtask]:
         return [Subtask(request=s.request, calls=s.calls, answers=s.answers, writes=s.writes) for s in self.steps]

@@ -42,7 +42,7 @@ def role(column: Column, target: Table, target_column: Column | None = None, own
     noun = entity(target)
     same = (target_column is not None and stem == _LINK_SUFFIX.sub("", target_column.param)) or (
         owner is not None and stem == entity(owner))
-    return noun if same or not stem or stem == noun or stem.endswith("_" + noun) or noun.endswith(stem) else stem
+    return noun if same or not stem or stem == noun or noun.endswith(stem) else stem
 
 
 def compose(verb: str, *parts: str) -> str:
@@ -137,3 +137,24 @@ def enum_of(column: Column, table: Table) -> dict[str, Any]:
     if not column.is_categorical or (table.label is not None and column.name == table.label.name):
         return {}
     return {"enum": list(column.common_values)}
+
+
+def example_suffix(column: Column) -> str:
+    shown = example(column)
+    return f", e.g. {shown}." if shown else "."
+
+
+def measure(column: Column, table: Table) -> str:
+    """The column as the 'by' of a tool name; 'value' when it is named like its table (degrees.degrees)."""
+    same = column.param.rstrip("s") == entity(table).rstrip("s")
+    return f"{column.param}_value" if same else column.param
+
+
+def as_role(link: Column, parent: Table, ref: Column, child: Table) -> str:
+    """'venue' or 'manager (an employee)': the parent as the link names it."""
+    name = role(link, parent, ref, child).replace("_", " ")
+    return parent.display if name == entity(parent).replace("_", " ") else f"{name} (a {parent.display})"
+
+
+def keep_if_left_out(param: dict[str, Any]) -> dict[str, Any]:
+    return param | {"description": "New value. " + param["description"] + " Leave out to keep it."}

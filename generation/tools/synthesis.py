@@ -16,7 +16,8 @@ from typing import Any
 
 from ..databases.names import quote
 from ..databases.schema import Column, DatabaseSchema, ForeignKey, Table
-from .naming import MAX_NAME, compose, describe_param, entities, entity, enum_of, role
+from .naming import (MAX_NAME, as_role, compose, describe_param, entities, entity, enum_of, example_suffix,
+                     keep_if_left_out, measure, role)
 from .spec import Param, SqlTool
 
 
@@ -115,7 +116,7 @@ class ToolBuilder:
                 f"SELECT {cols} FROM {src} WHERE {quote(label.name)} LIKE '%' || :{label.param} || '%' "
                 f"ORDER BY {quote(label.name)} LIMIT :limit",
                 {label.param: {"type": "string", "description": f"Text to look for in the {label.display} "
-                               f"(any part, any case)" + _eg(label)},
+                               f"(any part, any case)" + example_suffix(label)},
                  "limit": self.limit_param()},
                 [label.param], self.array_of(t),
                 [Param(label.param, "pattern", t.name, label.name), Param("limit", "limit", required=False)],
@@ -128,11 +129,11 @@ class ToolBuilder:
             n = numeric[0]
             lo, hi = f"min_{n.param}", f"max_{n.param}"
             tools.append(self.tool(
-                compose("find", entities(t), "by", _measure(n, t)),
+                compose("find", entities(t), "by", measure(n, t)),
                 f"Find {t.display} records whose {n.display} is between two values (inclusive).", "range", t,
                 f"SELECT {cols} FROM {src} WHERE {quote(n.name)} BETWEEN :{lo} AND :{hi} "
                 f"ORDER BY {quote(n.name)}, {t.tiebreak()} LIMIT :limit",
-                {lo: {"type": "number", "description": f"Lowest {n.display} to include" + _eg(n)},
+                {lo: {"type": "number", "description": f"Lowest {n.display} to include" + example_suffix(n)},
                  hi: {"type": "number", "description": f"Highest {n.display} to include."},
                  "limit": self.limit_param()},
                 [lo, hi], self.array_of(t),
@@ -140,7 +141,7 @@ class ToolBuilder:
                  Param("limit", "limit", required=False)],
             ))
             tools.append(self.tool(
-                compose("list", entities(t), "by", _measure(n, t)),
+                compose("list", entities(t), "by", measure(n, t)),
                 f"List {t.display} records ordered by {n.display}, highest first unless ascending is true.",
                 "list", t,
                 f"SELECT {cols} FROM {src} ORDER BY CASE WHEN :ascending THEN {quote(n.name)} END ASC, "
@@ -173,7 +174,7 @@ class ToolBuilder:
         fields = [c for c in t.writable if c.name != key.name]
         if fields:
             props = {key.param: self.column_param(t, key)}
-            props.update({c.param: _keep_if_left_out(self.column_param(t, c, choices=True)) for c in fields})
+            props.update({c.param: keep_if_left_out(self.column_param(t, c, choices=True)) for c in fields})
             sets = ", ".join(f"{quote(c.name)} = COALESCE(:{c.param}, {quote(c.name)})" for c in fields)
             tools.append(self.tool(
                 compose("update", entity(t)),
@@ -207,7 +208,7 @@ class ToolBuilder:
         by = " and ".join(r.display for r in refs)
         tools = [self.tool(
             compose("list", entities(child), "for", role(links[0], parent, refs[0], child)),
-            f"List the {child.display} records of one {_as_role(links[0], parent, refs[0], child)} (by its {by}).",
+            f"List the {child.display} records of one {as_role(links[0], parent, refs[0], child)} (by its {by}).",
             "children", child,
             f"SELECT {self.select_list(child)} FROM {quote(child.name)} WHERE "
             + " AND ".join(f"{quote(link.name)} = :{r.param}" for link, r in zip(links, refs))
@@ -220,7 +221,7 @@ class ToolBuilder:
         if ckey is not None:
             tools.append(self.tool(
                 compose("get", role(links[0], parent, refs[0], child), "for", entity(child)),
-                f"Get the {_as_role(links[0], parent, refs[0], child)} of one {child.display}.", "parent", parent,
+                f"Get the {as_role(links[0], parent, refs[0], child)} of one {child.display}.", "parent", parent,
                 f"SELECT {self.select_list(parent, 'p')} FROM {quote(parent.name)} AS p "
                 f"JOIN {quote(child.name)} AS c ON {_join(links, refs)} "
                 f"WHERE c.{quote(ckey.name)} = :{ckey.param}",
@@ -275,29 +276,6 @@ class ToolBuilder:
                 [Param(r.param, "key", parent.name, r.name) for r in refs],
             ),
         ]
-
-
-def _eg(column: Column) -> str:
-    from .naming import example
-
-    shown = example(column)
-    return f", e.g. {shown}." if shown else "."
-
-
-def _measure(column: Column, table: Table) -> str:
-    """The column as the 'by' of a tool name; 'value' when it is named like its table (degrees.degrees)."""
-    same = column.param.rstrip("s") == entity(table).rstrip("s")
-    return f"{column.param}_value" if same else column.param
-
-
-def _as_role(link: Column, parent: Table, ref: Column, child: Table) -> str:
-    """'venue' or 'manager (an employee)': the parent as the link names it."""
-    name = role(link, parent, ref, child).replace("_", " ")
-    return parent.display if name == entity(parent).replace("_", " ") else f"{name} (a {parent.display})"
-
-
-def _keep_if_left_out(param: dict[str, Any]) -> dict[str, Any]:
-    return param | {"description": "New value. " + param["description"] + " Leave out to keep it."}
 
 
 def _join(links: list[Column], refs: list[Column]) -> str:

@@ -14,8 +14,16 @@ from ..tools.spec import error_schema, truncated_schema
 from ..values import facts, fmt
 
 _QUOTED = re.compile(r'"([^"]*)"')
-_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])")
+# a token that may hold figures: "52", "-3.5", "2024-03-07", "LN-70003", "12:30" (a code or date is
+# checked whole, so its digits are not taken for numbers of their own)
+_TOKEN = re.compile(r"(?<![\w.\-])-?\w[\w.\-:/]*")
 _WORD = re.compile(r"\w")
+
+
+def _figures(text: str) -> list[str]:
+    """Every token of ``text`` that holds a digit, without trailing punctuation."""
+    tokens = (t.rstrip(".-:/") for t in _TOKEN.findall(text))
+    return [t for t in tokens if any(ch.isdigit() for ch in t)]
 
 
 def mentions(text: str, value: str) -> bool:
@@ -139,7 +147,7 @@ def check_grounding(messages: list[Message]) -> Check:
             text = _unquote_known(text, with_quotes)
             quoted = _QUOTED.findall(text)
             rest = _QUOTED.sub(" ", text)
-            for value in quoted + _NUMBER.findall(rest):
+            for value in quoted + _figures(rest):
                 if value not in known and not any(mentions(u, value) for u in said):
                     unsupported.append(value)
     return Check(name="grounded", passed=not unsupported,

@@ -47,7 +47,13 @@ class SqlToolSession:
         if tool is None:
             return {}
         table = self.catalog.schema.table(tool.table)
-        info: dict[str, Any] = {"kind": tool.kind, "entity": table.display}
+        info: dict[str, Any] = {
+            "kind": tool.kind, "entity": table.display,
+            # how replies name rows and fields: the label (or key) and each column's words
+            "label": table.label.param if table.label else None,
+            "key": table.key.param if table.key else None,
+            "fields": {c.param: c.display for c in table.columns},
+        }
         getter = self.catalog.get("get", tool.table)
         if tool.writes and getter is not None and table.key is not None:
             info["verify_with"] = {"tool": getter.name, "param": table.key.param, "field": table.key.param}
