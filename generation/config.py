@@ -14,6 +14,7 @@ from common.errors import InputError
 from .databases.guards import QueryLimits
 from .episode.settings import EpisodeSettings
 from .llm.endpoints import EndpointsConfig
+from .simulation.voice import PERSONAS
 
 
 class _Section(BaseModel):
@@ -47,6 +48,18 @@ class UserConfig(_Role):
     combine_probability: float = Field(0.25, ge=0, le=1)
     confirm_write_probability: float = Field(0.3, ge=0, le=1)
     max_user_turns: int = Field(40, ge=2)
+    # persona -> weight for the rules user (terse, chatty, vague, precise, impatient, non_native)
+    personas: dict[str, float] = Field(default_factory=lambda: {p: 1.0 for p in PERSONAS})
+
+    @field_validator("personas")
+    @classmethod
+    def _known_personas(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(PERSONAS))
+        if unknown:
+            raise ValueError(f"unknown persona {unknown[0]!r} (known: {', '.join(PERSONAS)})")
+        if any(w < 0 for w in value.values()) or not any(w > 0 for w in value.values()):
+            raise ValueError("persona weights must be >= 0 with at least one above 0")
+        return value
 
 
 class AgentConfig(_Role):
@@ -156,7 +169,7 @@ class GenerationConfig(_Section):
             max_subtasks_per_turn=self.user.max_subtasks_per_turn,
             combine_probability=self.user.combine_probability,
             confirm_write_probability=self.user.confirm_write_probability,
-            confirm_writes=self.agent.confirm_writes,
+            confirm_writes=self.agent.confirm_writes, personas=dict(self.user.personas),
         )
 
 

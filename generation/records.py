@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.1"  # 1.1: simulated environments (kind "simulated", tools without SQL)
+SCHEMA_VERSION = "1.2"  # 1.1: simulated environments (kind "simulated", tools without SQL); 1.2: subtask intent
 
 Role = Literal["system", "user", "assistant", "tool"]
 Difficulty = Literal["easy", "medium", "hard"]
@@ -93,6 +93,8 @@ class Subtask(_Model):
     calls: list[int]  # indices into the task's gold plan
     answers: list[str] = Field(default_factory=list)  # values the agent must communicate
     writes: bool = False
+    # what is asked, structured (generation/tasks/intent.py), so a user can word it freshly each time
+    intent: dict[str, Any] | None = None
 
 
 class Task(_Model):

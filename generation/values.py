@@ -3,7 +3,10 @@ statements can be checked against outputs."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+_WORD = re.compile(r"\w")
 
 
 def fmt(value: Any) -> str:
@@ -36,3 +39,13 @@ def facts(value: Any, into: set[str] | None = None) -> set[str]:
             out.add(f"{float(value):.2f}")
             out.add(repr(value))  # a model may state the stored value in full
     return out
+
+
+def mentions(text: str, value: str) -> bool:
+    """``value`` occurs in ``text`` as a whole: "3" is not in "13" or "2.3", "4" not in "1945".
+    Both are compared lower-cased; a boundary is checked only where the value starts or ends with a
+    word character, so punctuation-edged values ("A+", "(none)") still match."""
+    text, value = text.lower(), value.lower()
+    before = r"(?<![\w.,])" if value[:1].isdigit() else r"(?<!\w)" if _WORD.match(value[:1]) else ""
+    after = r"(?![\w]|[.,]\d)" if _WORD.match(value[-1:]) else ""
+    return re.search(before + re.escape(value) + after, text) is not None

@@ -6,7 +6,7 @@ import random
 
 from generation.realism.agent_style import SUCCESS, is_dump
 from generation.simulation.replies import describe, describe_check, say
-from generation.validation.checks import mentions
+from generation.values import mentions
 
 SPEC = {"kind": "get", "entity": "loan", "label": "reference", "key": "loan_id",
         "fields": {"loan_id": "loan id", "reference": "reference", "due_on": "due on", "fine": "fine",
@@ -21,7 +21,7 @@ def _say(spec, value, ok=True, answers=()):
 
 def test_a_detail_names_the_row_and_the_asked_field_without_a_dump():
     text = _say({}, ROW, answers=["1.43"])
-    assert text == '"LN-70003": fine 1.43.'
+    assert text == '"LN-70003": fine 1.43, due on "2024-03-07".'  # the asked field, then one for context
     assert not is_dump(text, set(ROW))
 
 

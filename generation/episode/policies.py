@@ -51,7 +51,7 @@ def _llm_judge(cast: Cast, tasks: list[Task], messages: list[Message], rng: rand
 
 USERS: dict[str, Policy] = {
     "rules": Policy(lambda c: RulesUser(c.settings.max_subtasks_per_turn, c.settings.combine_probability,
-                                        c.settings.confirm_write_probability), uses_llm=False),
+                                        c.settings.confirm_write_probability, c.settings.personas), uses_llm=False),
     "llm": Policy(lambda c: LLMUser(c.llm.client("user"), c.meter, c.scope, seed=c.seed), uses_llm=True),
 }
 AGENTS: dict[str, AgentPolicyEntry] = {

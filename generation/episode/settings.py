@@ -26,3 +26,4 @@ class EpisodeSettings:
     combine_probability: float
     confirm_write_probability: float
     confirm_writes: bool
+    personas: dict[str, float] | None = None  # the rules user's persona weights (simulation/voice.py)

@@ -13,11 +13,14 @@ from typing import Any
 
 from ..records import FunctionCall, Message, PlannedCall, ToolCall
 from ..tasks.calls import same_call, sources
+from ..values import facts, fmt, mentions
 from .policies import ToolAccess
 from .replies import describe, describe_check, lead, row_name, say
 from .state import DialogueState, MadeCall
 
 IDLE = "Is there anything else I can look up or change for you?"
+GREETINGS = ("Hi! Sure, what can I do for you?", "Hello! Happy to help. What do you need?",
+             "Hi there. Of course, what would you like to do?", "Hello! What can I look up or change for you?")
 
 
 @dataclass
@@ -27,6 +30,9 @@ class OracleAgent:
     name: str = "oracle"
 
     async def respond(self, state: DialogueState, env: ToolAccess, rng: random.Random) -> None:
+        if state.small_talk:
+            state.messages.append(Message(role="assistant", content=GREETINGS[rng.randrange(len(GREETINGS))]))
+            return
         # (task index, plan index, call); verification reads have no plan index
         queue: list[tuple[int, int, PlannedCall]] = []
         for t, s in state.requested:
@@ -43,13 +49,20 @@ class OracleAgent:
         if approval:
             first = next(p for p, q in enumerate(queue) if q in approval)
             queue = queue[:first]  # look things up now; change nothing before the user agrees
-        steps = 0
+        steps, question = 0, None
         while queue and steps < self.max_steps_per_turn:
             ready = _ready(queue, env) or queue[:1]
+            question = self._clarify(state, env, ready)
+            if question:
+                break  # what is known ran; the rest waits for the user's answer
             queue = [q for q in queue if all(q is not r for r in ready)]
             lines += await self._step(state, env, ready, len(state.messages), rng)
             steps += 1
-        if approval:
+        if question is None and approval:
+            question = self._clarify(state, env, approval)
+        if question:
+            lines.append(question)
+        elif approval:
             state.confirmations.update((t, j) for t, j, _ in approval)
             state.awaiting_approval = True
             asks = " and ".join(_proposal(state, env, c) for _, _, c in approval)
@@ -61,6 +74,21 @@ class OracleAgent:
         opening = lead(rng) if reads and len(reads) == len(state.calls[calls_before:]) else ""
         text = opening + " ".join(lines) if lines else IDLE
         state.messages.append(Message(role="assistant", content=text))
+
+    @staticmethod
+    def _clarify(state: DialogueState, env: ToolAccess, calls) -> str | None:
+        """The question for details a call needs that nobody has given yet (a value neither the user said
+        nor a tool returned). Asked once per call."""
+        for t, j, call in calls:
+            if t < 0 or (t, j) in state.clarified:
+                continue
+            unknown = [k for k, v in call.arguments.items()
+                       if k not in call.bindings and k not in UNASKED and not _known(state, v)]
+            if unknown:
+                state.clarified.add((t, j))
+                state.asked_for = unknown
+                return _question(env.spec(call.tool), unknown)
+        return None
 
     def _needs_approval(self, state: DialogueState, env: ToolAccess, queue) -> list:
         if not self.confirm_writes or state.mode != "user_oriented":
@@ -97,12 +125,14 @@ class OracleAgent:
                 if any(q[2] is call for q in queue):
                     continue
                 at = max(i for i, c in enumerate(state.calls) if c.ok and same_call(c.name, c.key, call))
-                if any(c.ok and _is_write(env, PlannedCall(tool=c.name, arguments={})) for c in state.calls[at + 1:]):
-                    queue.append((t, j, call))
+                spec = env.spec(call.tool)
+                changed = any(c.ok and env.spec(c.name).get("kind") in WRITES and
+                              env.spec(c.name).get("entity") == spec.get("entity") for c in state.calls[at + 1:])
+                if changed and spec.get("kind") not in WRITES:
+                    queue.append((t, j, call))  # read it again: what it said may be stale
                     continue
-                said = describe(env.spec(call.tool), state.calls[at].output, True, _answers(state, t, j),
-                                random.Random(at))
-                lines.append("As I mentioned before: " + said)
+                said = describe(spec, state.calls[at].output, True, _answers(state, t, j), random.Random(at))
+                lines.append(("That was already done: " if spec.get("kind") in WRITES else "Like I said: ") + said)
         return lines, queue
 
     @staticmethod
@@ -121,6 +151,34 @@ class OracleAgent:
 
 def _is_write(env: ToolAccess, call: PlannedCall) -> bool:
     return env.spec(call.tool).get("kind") in ("create", "update", "delete")
+
+
+UNASKED = ("limit", "ascending")  # arguments the agent chooses itself
+WRITES = ("create", "update", "delete")
+
+
+def _known(state: DialogueState, value: Any) -> bool:
+    """The conversation has this value: the user said it or a tool returned it."""
+    text = fmt(value)
+    if any(m.role == "user" and mentions(m.content or "", text) for m in state.messages):
+        return True
+    for m in state.messages:
+        if m.role == "tool":
+            try:
+                if text in facts(json.loads(m.content or "null")):
+                    return True
+            except json.JSONDecodeError:
+                continue
+    return False
+
+
+def _question(spec: dict[str, Any], names: list[str]) -> str:
+    fields = [spec.get("fields", {}).get(n) or n.replace("_", " ") for n in names]
+    if spec.get("kind") == "update" and len(fields) == 1:
+        return f"Sure. What should the new {fields[0]} be?"
+    if spec.get("kind") == "create":
+        return f"Happy to. What are its details? I'll need the {', '.join(fields[:-1]) + ' and ' if len(fields) > 1 else ''}{fields[-1]}."
+    return f"Could you tell me the {' and '.join(fields)}?"
 
 
 def _answers(state: DialogueState, t: int, j: int) -> list[str]:

@@ -50,18 +50,23 @@ def _field(key: str, spec: dict[str, Any]) -> str:
     return spec.get("fields", {}).get(key) or _words(key)
 
 
-def details(row: dict[str, Any], spec: dict[str, Any], wanted: set[str], fallback: int = 0) -> str:
+def details(row: dict[str, Any], spec: dict[str, Any], wanted: set[str], fallback: int = 0, extra: int = 0) -> str:
     """'fee 77.52, status completed': the fields whose values the user asked for (else the first
-    ``fallback`` fields that are neither name nor key)."""
-    skip = {spec.get("label"), spec.get("key")}
+    ``fallback`` descriptive fields), plus ``extra`` descriptive fields for context."""
     keys = [k for k, v in row.items() if fmt(v).lower() in wanted and k != spec.get("label")]
-    if not keys and fallback:
-        keys = [k for k in row if k not in skip and row[k] not in (None, "")][:fallback]
+    context = [k for k in row if k not in keys and _descriptive(k, row[k], spec)]
+    keys += context[:extra if keys else max(fallback, extra)]
     return ", ".join(f"{_field(k, spec)} {say(row[k])}" for k in keys)
 
 
-def _item(row: dict[str, Any], spec: dict[str, Any], wanted: set[str]) -> str:
-    shown = details(row, spec, wanted)
+def _descriptive(key: str, value: Any, spec: dict[str, Any]) -> bool:
+    """A field that tells a person something: not the name, not a key or link id, not empty."""
+    return (key not in (spec.get("label"), spec.get("key")) and value not in (None, "")
+            and not key.endswith(("_id", "_code")) and key != "id")
+
+
+def _item(row: dict[str, Any], spec: dict[str, Any], wanted: set[str], extra: int = 0) -> str:
+    shown = details(row, spec, wanted, extra=extra)
     return f"{row_name(row, spec)} ({shown})" if shown else row_name(row, spec)
 
 
@@ -70,7 +75,9 @@ def _join(items: list[str]) -> str:
 
 
 def _plural(entity: str, n: int) -> str:
-    return entity if n == 1 else (entity + "es" if entity.endswith(("s", "x", "ch", "sh")) else entity + "s")
+    if n == 1 or entity.endswith("s"):  # 'appointments' (a table named in the plural) stays
+        return entity
+    return entity + "es" if entity.endswith(("x", "ch", "sh")) else entity + "s"
 
 
 def describe_list(rows: list[dict[str, Any]], spec: dict[str, Any], wanted: set[str], rng: random.Random,
@@ -83,7 +90,8 @@ def describe_list(rows: list[dict[str, Any]], spec: dict[str, Any], wanted: set[
         # a ranking: the figure it ranks by is what the user wants to see
         wanted = wanted | {fmt(v).lower() for r in rows[:SHOWN] for k, v in r.items()
                            if k.endswith("_count") or k in _ranked(rows)}
-    items = [_item(r, spec, wanted) for r in rows[:SHOWN]]
+    extra = 1 if kind == "search" and len(rows) <= 2 else 0  # a found row gets a detail for context
+    items = [_item(r, spec, wanted, extra) for r in rows[:SHOWN]]
     count = f"more than {len(rows)}" if truncated else str(len(rows))
     if kind in ("aggregate", "list"):
         text = ("At the top: " if len(items) == 1 else f"The top {NUMBER_WORDS[len(items)]}: ") + _join(items) + "."
@@ -126,7 +134,7 @@ def describe_row(row: dict[str, Any], spec: dict[str, Any], wanted: set[str]) ->
         averages = [f"an average {_words(k[8:])} of {fmt(v)}" for k, v in row.items()
                     if k.startswith("average_") and v is not None]
         return f"{name} has {_join(counts)}" + (f", with {_join(averages)}" if averages else "") + "."
-    shown = details(row, spec, wanted, fallback=3)
+    shown = details(row, spec, wanted, fallback=3, extra=1)
     return f"{name}: {shown}." if shown else f"I found {name}."
 
 

@@ -1,17 +1,19 @@
 """The rule-based user simulator: holds the latent goal and reveals it one or two pieces a turn.
 
-It reads the tool outcomes (as the paper's user simulator does) to decide whether what it asked
-for was done, asks again for what is missing, sometimes asks to double-check a write, and says
-``is_task_complete`` only when every subtask is done.
+Each turn is worded afresh from the subtasks' intents in the dialogue's persona (voice.py). The user
+reads what came back: it reacts to a value it just heard, answers the agent's questions, approves or
+double-checks a change, asks again for what is missing, and says ``is_task_complete`` only when every
+subtask is done.
 """
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass
 
-from ..values import fmt
-from . import phrasing as P
+from ..values import fmt, mentions
+from . import voice as V
 from .state import DialogueState, SubtaskRef
 
 MAX_REMINDERS = 2
@@ -22,47 +24,63 @@ class RulesUser:
     max_subtasks_per_turn: int = 2
     combine_probability: float = 0.25
     confirm_write_probability: float = 0.3
+    personas: dict[str, float] | None = None  # persona -> weight (voice.PERSONAS); None: all equal
     name: str = "rules"
 
     async def next_turn(self, state: DialogueState, rng: random.Random):
         from .policies import UserTurn
 
         state.verify = []
+        if state.persona is None:
+            state.persona = V.choose_persona(rng, self.personas)
+        p = state.persona
         if state.user_turns == 0 and state.mode == "task_oriented":
             batch = state.pending()
-            text = P.pick(rng, P.TASK_ORIENTED) + " ".join(
-                f"({i}) {P.capitalize(state.subtask(r).request)}" for i, r in enumerate(batch, 1)
-            )
+            text = V.pick(rng, V.GREETINGS[p]) + "I need a few things: " + " ".join(
+                f"({i}) {self._words(state, r, rng, hold=False)}" for i, r in enumerate(batch, 1))
             return self._ask(state, batch, text)
-        if state.user_turns == 0:
-            batch = self._batch(state, rng)
-            opener = P.pick(rng, P.OPENERS)
-            return self._ask(state, batch, opener + self._phrase(state, batch, rng, opener.endswith(", ")))
+        if state.user_turns == 0 and V.wants(p, "small_talk", rng):
+            state.small_talk = True  # a greeting alone: the request comes once the agent answers
+            return UserTurn(V.styled(V.pick(rng, V.GREET_ONLY).format(n=self._noun(state)), p, rng, False), False)
+        if state.small_talk or state.user_turns == 0:
+            opener = V.pick(rng, V.GREETINGS[p]) if not state.small_talk and V.wants(p, "greet", rng) else ""
+            state.small_talk = False
+            batch = state.pending()[:1]  # one thing to start with
+            return self._ask(state, batch, opener + self._phrase(state, batch, rng))
+        if state.asked_for:
+            return UserTurn(self._answer(state, rng), False)
         if state.awaiting_approval:
             state.awaiting_approval = False
-            return UserTurn(P.pick(rng, P.APPROVE), False)  # same request, now approved
+            return UserTurn(V.approval(rng, self._intent(state)), False)  # same request, now approved
         self._update_done(state)
         missing = [r for r in state.requested if r not in state.done]
         retry = [r for r in missing if state.reminders.get(r, 0) < MAX_REMINDERS]
         if retry:
             for r in retry:
                 state.reminders[r] = state.reminders.get(r, 0) + 1
-            return self._ask(state, retry, P.pick(rng, P.MISSING) + self._phrase(state, retry, rng))
+            return self._ask(state, retry, V.pick(rng, V.MISSING) + " " + self._phrase(state, retry, rng, hold=False))
         if missing:
             state.requested = []
-            return UserTurn("I'll leave it there for now, thanks anyway.", False)
+            return UserTurn(V.pick(rng, V.GIVE_UP), False)
         writes = [r for r in state.requested if state.subtask(r).writes]
         if writes and state.mode == "user_oriented" and rng.random() < self.confirm_write_probability:
             state.requested = []
             state.verify = [c for r in writes for c in state.gold_calls(r)]
-            return UserTurn(P.pick(rng, P.ACKS) + P.pick(rng, P.CONFIRM), False)
+            return UserTurn(self._reaction(state, rng) + V.check(rng, state.subtask(writes[0]).intent), False)
         if state.pending():
             batch = self._batch(state, rng)
-            new_goal = batch[0][1] == 0 and batch[0][0] > state.first_task
-            lead = P.pick(rng, P.NEW_GOAL) if new_goal else P.pick(rng, P.NEXT)
-            return self._ask(state, batch, P.pick(rng, P.ACKS) + lead + self._phrase(state, batch, rng, lead != ""))
+            return self._ask(state, batch, self._reaction(state, rng) + self._phrase(state, batch, rng))
         state.requested = []
-        return UserTurn(P.pick(rng, P.CLOSINGS), True)
+        return UserTurn(self._reaction(state, rng) + V.closing(rng, self._noun(state)), True)
+
+    @staticmethod
+    def _intent(state: DialogueState) -> dict | None:
+        return next((state.subtask(r).intent for r in state.requested if state.subtask(r).writes), None)
+
+    @staticmethod
+    def _noun(state: DialogueState) -> str:
+        intents = [s.intent for t in state.tasks for s in t.subtasks if s.intent]
+        return intents[0].get("noun", "record") if intents else "record"
 
     def _batch(self, state: DialogueState, rng: random.Random) -> list[SubtaskRef]:
         pending = state.pending()
@@ -76,12 +94,36 @@ class RulesUser:
             batch = pending[:2]
         return batch
 
-    def _phrase(self, state, batch, rng, lower_first: bool = False) -> str:
-        parts = [state.subtask(r).request for r in batch]
-        text = parts[0] if lower_first else P.capitalize(parts[0])
-        for part in parts[1:]:
-            text = text.rstrip(".?") + P.pick(rng, P.JOIN) + part
-        return text
+    def _words(self, state: DialogueState, ref: SubtaskRef, rng: random.Random, hold: bool | None = None) -> str:
+        subtask = state.subtask(ref)
+        if subtask.intent is None:  # a task written by an LLM: its request is all there is
+            return subtask.request
+        if hold is None:
+            hold = state.mode == "user_oriented" and V.wants(state.persona, "hold", rng)
+        return V.request(subtask.intent, state.persona, rng, hold)
+
+    def _phrase(self, state: DialogueState, batch: list[SubtaskRef], rng: random.Random,
+                hold: bool | None = None) -> str:
+        text = self._words(state, batch[0], rng, hold)
+        for ref in batch[1:]:
+            text = text.rstrip(".?") + V.pick(rng, V.JOINS) + self._words(state, ref, rng, hold)
+        return V.styled(text, state.persona, rng, V.wants(state.persona, "polite", rng))
+
+    def _reaction(self, state: DialogueState, rng: random.Random) -> str:
+        """A word on a value the agent just reported (read from the tool output, never made up)."""
+        if not V.wants(state.persona, "react", rng):
+            return ""
+        heard = _heard(state)
+        return V.pick(rng, V.REACTIONS).format(v=rng.choice(heard)) + " " if heard else ""
+
+    def _answer(self, state: DialogueState, rng: random.Random) -> str:
+        """The details the agent asked for, from the calls the user's request needs."""
+        values = {name: call.arguments[name] for r in state.requested for call in state.gold_calls(r)
+                  for name in state.asked_for if name in call.arguments}
+        state.asked_for = []
+        if len(values) == 1:
+            return V.pick(rng, V.ANSWERS).format(v=fmt(next(iter(values.values()))))
+        return ", ".join(f"{k.replace('_', ' ')} {fmt(v)}" for k, v in values.items()) + "."
 
     def _ask(self, state: DialogueState, batch: list[SubtaskRef], text: str):
         from .policies import UserTurn
@@ -95,12 +137,33 @@ class RulesUser:
 
     def _update_done(self, state: DialogueState) -> None:
         for ref in state.requested:
-            replies = " ".join(
-                (m.content or "").lower()
-                for m in state.messages[state.asked_at.get(ref, 0):]
-                if m.role == "assistant"
-            )
+            replies = [m.content or "" for m in state.messages[state.asked_at.get(ref, 0):] if m.role == "assistant"]
             if all(state.made(c) for c in state.gold_calls(ref)) and all(
-                fmt(a).lower() in replies for a in state.subtask(ref).answers
+                any(mentions(r, a) for r in replies) for a in state.subtask(ref).answers
             ):
                 state.done.add(ref)
+
+
+def _heard(state: DialogueState) -> list[str]:
+    """Values of the latest tool outputs that the agent's last reply states and the task never
+    mentions: what a listener would pick up."""
+    reply, outputs = "", []
+    for m in reversed(state.messages):
+        if m.role == "user":
+            break
+        if m.role == "assistant" and m.content and not reply:
+            reply = m.content
+        if m.role == "tool":
+            outputs.append(m.content or "")
+    known = " ".join(s.request + " " + " ".join(s.answers) for t in state.tasks for s in t.subtasks).lower()
+    found = []
+    for content in outputs:
+        try:
+            data = json.loads(content)
+        except json.JSONDecodeError:
+            continue
+        rows = data if isinstance(data, list) else [data]
+        for row in rows:
+            if isinstance(row, dict) and "error" not in row:
+                found += [fmt(v) for v in row.values() if v is not None and len(fmt(v)) > 1]
+    return sorted({v for v in found if mentions(reply, v) and not mentions(known, v)})

@@ -9,6 +9,7 @@ from typing import Any
 from ..tools.arguments import coerce, column_values, fresh_key
 from ..tools.catalog import ToolCatalog
 from ..values import fmt
+from .intent import intent
 from .plan import Infeasible, PlanBuilder
 
 
@@ -25,7 +26,8 @@ def free_task(catalog: ToolCatalog, plan: PlanBuilder, rng: random.Random, _anch
         plan.step(f"which {table.display} records have the most linked {count[:-6].replace('_', ' ')} records? "
                   "The top three is enough.",
                   f"know the three {table.display} records with the most linked records",
-                  [plan.last], [rows[0][label], rows[0][count]])
+                  [plan.last], [rows[0][label], rows[0][count]],
+                  intent=intent("rank", noun=table.display, target=_counted(catalog, count)))
         return
     column = table.column(tool.params[0].column)
     name = (table.label or table.key or column).param
@@ -35,7 +37,8 @@ def free_task(catalog: ToolCatalog, plan: PlanBuilder, rng: random.Random, _anch
         word = "lowest" if ascending else "highest"
         plan.step(f"which three {table.display} records have the {word} {column.display}?",
                   f"know the three {table.display} records with the {word} {column.display}",
-                  [plan.last], [rows[0][name], rows[0][column.param]])
+                  [plan.last], [rows[0][name], rows[0][column.param]],
+                  intent=intent("top", noun=table.display, field=column.display, order=word))
         return
     values = sorted(v for v in column_values(plan.copy, table.name, column.name) if isinstance(v, (int, float)))
     if len(values) < 3:
@@ -47,7 +50,8 @@ def free_task(catalog: ToolCatalog, plan: PlanBuilder, rng: random.Random, _anch
         raise Infeasible("range too wide")
     plan.step(f"which {table.display} records have a {column.display} between {fmt(lo)} and {fmt(hi)}?",
               f"know which {table.display} records have a {column.display} between {fmt(lo)} and {fmt(hi)}",
-              [plan.last], [len(rows)] + [r[name] for r in rows[:3]])
+              [plan.last], [len(rows)] + [r[name] for r in rows[:3]],
+              intent=intent("range", noun=table.display, field=column.display, low=lo, high=hi))
 
 def create_task(catalog: ToolCatalog, plan: PlanBuilder, rng: random.Random, _anchor: object = None) -> None:
     """Add a record whose key and label are new and whose other fields take values the table already has."""
@@ -74,7 +78,10 @@ def create_task(catalog: ToolCatalog, plan: PlanBuilder, rng: random.Random, _an
     key = table.key
     plan.step(f"please add a new {table.display} record with {shown}.",
               f"have a new {table.display} record added with {shown}", [plan.last],
-              [row[key.param]] if key is not None else [], writes=True)
+              [row[key.param]] if key is not None else [], writes=True,
+              intent=intent("create", noun=table.display,
+                            values=[[table.column(p.column).display, args[p.name]] for p in tool.params
+                                    if p.name in args]))
 
 
 def _fresh_label(existing: list[Any], rng: random.Random) -> str:
@@ -94,3 +101,9 @@ def _fresh_label(existing: list[Any], rng: random.Random) -> str:
     while f"{words[0]} {n}" in taken:
         n += 1
     return f"{words[0]} {n}"
+
+
+def _counted(catalog: ToolCatalog, count_field: str) -> str:
+    """The words for the rows a ranking counts: its ``<child slug>_count`` field names the table."""
+    slug = count_field[:-6]
+    return next((t.display for t in catalog.schema.tables if t.slug == slug), slug.replace("_", " "))

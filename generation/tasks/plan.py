@@ -24,6 +24,7 @@ class Step:
     calls: list[int]
     answers: list[str] = field(default_factory=list)
     writes: bool = False
+    intent: dict[str, Any] | None = None
 
 
 @dataclass
@@ -52,14 +53,16 @@ class PlanBuilder:
     def last(self) -> int:
         return len(self.calls) - 1
 
-    def step(self, request: str, goal: str, calls: list[int], answers: list[Any] = (), writes: bool = False) -> None:
+    def step(self, request: str, goal: str, calls: list[int], answers: list[Any] = (), writes: bool = False,
+             intent: dict[str, Any] | None = None) -> None:
         from ..values import fmt
 
         # a missing value (NULL) is nothing the agent can be expected to state
-        self.steps.append(Step(request, goal, calls, [fmt(a) for a in answers if a is not None], writes))
+        self.steps.append(Step(request, goal, calls, [fmt(a) for a in answers if a is not None], writes, intent))
 
     def subtasks(self) -> list[Subtask]:
-        return [Subtask(request=s.request, calls=s.calls, answers=s.answers, writes=s.writes) for s in self.steps]
+        return [Subtask(request=s.request, calls=s.calls, answers=s.answers, writes=s.writes, intent=s.intent)
+                for s in self.steps]
 
     def expected_calls(self) -> list[ExpectedCall]:
         return [ExpectedCall(tool=call.tool, arguments=with_placeholders(call)) for call in self.calls]

@@ -22,6 +22,7 @@ from ..values import fmt
 from ..tools.catalog import ToolCatalog
 from .calls import Reference
 from .free_tasks import create_task, free_task
+from .intent import intent, row_ref
 from .plan import Infeasible, PlanBuilder
 
 DIFFICULTY = {1: "easy", 2: "medium"}
@@ -129,6 +130,7 @@ class TaskSynthesizer:
             f"find {entity.name}",
             [plan.last],
             [entity.key],
+            intent=intent("find", noun=table.display, name=target, key=entity.key, ref="new"),
         )
         return entity
 
@@ -162,7 +164,8 @@ class TaskSynthesizer:
             row = plan.run(tool, args, binding)
             field = _detail_field(entity.table, rng)
             plan.step(f"what is the {field.display} of {entity.name}?",
-                      f"know the {field.display} of {entity.name}", [plan.last], [row[field.param]])
+                      f"know the {field.display} of {entity.name}", [plan.last], [row[field.param]],
+                      intent=intent("detail", field=field.display, **_ref(entity, it)))
         elif tool.kind in ("children", "parent"):
             return self._linked(plan, rng, tool, entity, it, args, binding, chain)
         elif tool.kind == "summary":
@@ -171,19 +174,22 @@ class TaskSynthesizer:
             plan.step(f"can you give me a summary of the linked records for {it}: how many there are"
                       + (" and their average" if len(numbers) > 1 else "") + "?",
                       f"know how many linked records {entity.name} has", [plan.last],
-                      [row[k] for k in numbers])
+                      [row[k] for k in numbers],
+                      intent=intent("summary", target=self._counted_noun(row), average=len(numbers) > 1,
+                                    **_ref(entity, it)))
         elif tool.kind == "update":
             field, new = self._new_value(plan.copy, entity, rng)
             row = plan.run(tool, args | {field.param: new}, binding)
             plan.step(f"please change the {field.display} of {it} to {fmt(new)}.",
                       f"have the {field.display} of {entity.name} changed to {fmt(new)}",
-                      [plan.last], [row[field.param]], writes=True)
+                      [plan.last], [row[field.param]], writes=True,
+                      intent=intent("update", field=field.display, value=new, **_ref(entity, it)))
         elif tool.kind == "delete":
             if self._referenced(plan.copy, entity):
                 raise Infeasible("other records still point to this row")
             plan.run(tool, args, binding)
             plan.step(f"please delete {it} from the records.", f"have {entity.name} deleted",
-                      [plan.last], [], writes=True)
+                      [plan.last], [], writes=True, intent=intent("delete", **_ref(entity, it)))
         else:
             raise Infeasible(f"unsupported action {tool.kind}")
         return None
@@ -202,14 +208,21 @@ class TaskSynthesizer:
         if tool.kind == "children":
             plan.step(f"which {target.display} records are linked to {it}?",
                       f"know which {target.display} records are linked to {entity.name}",
-                      [plan.last], [len(out)] + names)
+                      [plan.last], [len(out)] + names,
+                      intent=intent("children", target=target.display, **_ref(entity, it)))
         else:
             plan.step(f"which {target.display} does {it} belong to?",
-                      f"know which {target.display} {entity.name} belongs to", [plan.last], names)
+                      f"know which {target.display} {entity.name} belongs to", [plan.last], names,
+                      intent=intent("parent", target=target.display, **_ref(entity, it)))
         if chain and target.key is not None and self.catalog.actions(target.name):
             pick = rng.randrange(len(rows))
             return Entity(target, rows[pick], plan.last, pick if isinstance(out, list) else -1)
         return None
+
+    def _counted_noun(self, row: dict[str, Any]) -> str:
+        """The words for the rows a summary counts: its ``<child slug>_count`` field names the table."""
+        slug = next((k[:-6] for k in row if k.endswith("_count")), "")
+        return next((t.display for t in self.catalog.schema.tables if t.slug == slug), "linked record")
 
     def _new_value(self, copy: DatabaseCopy, entity: Entity, rng: random.Random):
         table = entity.table
@@ -243,6 +256,12 @@ class TaskSynthesizer:
                 if hit:
                     return True
         return False
+
+def _ref(entity: Entity, mention: str) -> dict[str, Any]:
+    label = entity.table.label
+    name = entity.row.get(label.param) if label is not None else None
+    return row_ref(entity.table.display, name if name not in (None, "") else None, entity.key, mention)
+
 
 def _detail_field(table: Table, rng: random.Random):
     fields = [c for c in table.columns if c.name not in table.primary_key] or list(table.columns)

@@ -11,29 +11,18 @@ from ..tasks.calls import MadeKey, arguments_text_key, gold_call_made
 from ..tools.runtime import limit_error
 from ..tools.schema_check import matches
 from ..tools.spec import error_schema, truncated_schema
-from ..values import facts, fmt
+from ..values import facts, fmt, mentions
 
 _QUOTED = re.compile(r'"([^"]*)"')
 # a token that may hold figures: "52", "-3.5", "2024-03-07", "LN-70003", "12:30" (a code or date is
 # checked whole, so its digits are not taken for numbers of their own)
 _TOKEN = re.compile(r"(?<![\w.\-])-?\w[\w.\-:/]*")
-_WORD = re.compile(r"\w")
 
 
 def _figures(text: str) -> list[str]:
     """Every token of ``text`` that holds a digit, without trailing punctuation."""
     tokens = (t.rstrip(".-:/") for t in _TOKEN.findall(text))
     return [t for t in tokens if any(ch.isdigit() for ch in t)]
-
-
-def mentions(text: str, value: str) -> bool:
-    """``value`` occurs in ``text`` as a whole: "3" is not in "13" or "2.3", "4" not in "1945".
-    Both are compared lower-cased; a boundary is checked only where the value starts or ends with a
-    word character, so punctuation-edged values ("A+", "(none)") still match."""
-    text, value = text.lower(), value.lower()
-    before = r"(?<![\w.,])" if value[:1].isdigit() else r"(?<!\w)" if _WORD.match(value[:1]) else ""
-    after = r"(?![\w]|[.,]\d)" if _WORD.match(value[-1:]) else ""
-    return re.search(before + re.escape(value) + after, text) is not None
 
 
 def _call_index(messages: list[Message]) -> dict[str, tuple[str, str]]:

@@ -1,0 +1,173 @@
+"""How the rule-based user talks: a persona per dialogue, and requests worded afresh from a subtask's
+intent (generation/tasks/intent.py), never pasted from the task text.
+
+Words are chosen with the dialogue's rng from the banks below; values are written with
+``values.fmt`` so the agent (and the checks) can find them in what the user said.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from ..values import fmt
+
+PERSONAS = ("terse", "chatty", "vague", "precise", "impatient", "non_native")
+
+# per persona: chance to react to a value just heard, to hold a detail back, to be polite, to greet,
+# to open with a greeting alone
+TRAITS: dict[str, dict[str, float]] = {
+    "terse": {"react": 0.45, "hold": 0.3, "polite": 0.05, "greet": 0.2, "small_talk": 0.1},
+    "chatty": {"react": 0.85, "hold": 0.3, "polite": 0.3, "greet": 0.7, "small_talk": 0.6},
+    "vague": {"react": 0.6, "hold": 0.7, "polite": 0.15, "greet": 0.4, "small_talk": 0.5},
+    "precise": {"react": 0.7, "hold": 0.15, "polite": 0.15, "greet": 0.3, "small_talk": 0.2},
+    "impatient": {"react": 0.4, "hold": 0.35, "polite": 0.0, "greet": 0.1, "small_talk": 0.05},
+    "non_native": {"react": 0.6, "hold": 0.4, "polite": 0.25, "greet": 0.5, "small_talk": 0.4},
+}
+
+GREETINGS = {
+    "terse": ("", "hi. "), "chatty": ("Hi there! ", "Hello! Hope you're well. ", "Hey, good morning! "),
+    "vague": ("hi, ", "hey, um, ", "hello. "), "precise": ("Hello. ", "Good afternoon. "),
+    "impatient": ("", "ok, "), "non_native": ("Hello, ", "Hi, good day. "),
+}
+
+# {x}: the row as the user names it; {f}: a field; {v}: a value; {t}: linked rows; {n}: the noun
+REQUESTS: dict[str, tuple[str, ...]] = {
+    "find": ("can you look up {x}?", "I'm trying to find {x}.", "do you have {x} in there?", "pull up {x} for me.",
+             "I need {x}, can you find it?", "is {x} in the system?", "could you check {x}?"),
+    "detail": ("what's the {f} of {x}?", "what {f} does {x} have?", "tell me the {f} for {x}.",
+               "I need {x}'s {f}.", "{f} of {x}?", "and what about the {f} of {x}?", "how about {x}: its {f}?"),
+    "children": ("which {t} does {x} have?", "what {t} are linked to {x}?", "can you list the {t} for {x}?",
+                 "show me {x}'s {t}.", "any {t} under {x}?", "I'd like to see the {t} of {x}."),
+    "parent": ("which {t} does {x} belong to?", "what's the {t} for {x}?", "which {t} is {x} under?",
+               "tell me the {t} that {x} is part of."),
+    "summary": ("how many {t} does {x} have?", "give me a count of {x}'s {t}.", "how many {t} are there for {x}?",
+                "what's the number of {t} for {x}?"),
+    "update": ("change the {f} of {x} to {v}.", "{x}'s {f} needs to be {v} now.", "set the {f} on {x} to {v}.",
+               "can you update {x}? the {f} should be {v}.", "I want {x}'s {f} changed to {v}."),
+    "update_held": ("I need to change the {f} of {x}.", "the {f} of {x} is wrong, can you fix it?",
+                    "{x} needs a new {f}."),
+    "delete": ("I need {x} removed.", "delete {x}, please.", "{x} has to go, can you delete it?",
+               "get rid of {x}.", "can you remove {x} from the system?"),
+    "rank": ("which {n}s have the most {t}? the top three is fine.", "who are the top three {n}s by number of {t}?",
+             "show me the three {n}s with the most {t}.", "top three {n}s by {t}?"),
+    "top": ("which three {n}s have the {o} {f}?", "show me the {n}s with the {o} {f}, top three.",
+            "give me the three {n}s with the {o} {f}.", "{o} {f}: which three {n}s?"),
+    "range": ("which {n}s have a {f} between {lo} and {hi}?", "anything with a {f} from {lo} to {hi}?",
+              "list the {n}s whose {f} is between {lo} and {hi}.", "{n}s with {f} {lo} to {hi}?"),
+    "create": ("I'd like to add a new {n}: {vals}.", "can you create a {n} with {vals}?",
+               "new {n} to register: {vals}.", "please set up a new {n}, {vals}."),
+    "create_held": ("I need to add a new {n}.", "can you create a new {n} for me?", "there's a new {n} to register."),
+    "find_held": ("I'm looking for a {n}.", "can you find a {n} for me?", "I need to look up a {n}.",
+                  "there's a {n} I want to check."),
+}
+SUMMARY_AVERAGE = (" and the average?", ", and what's the average?", " plus the average, if you have it.")
+JOINS = (" also, ", " and ", ". and ", ". oh, and ")
+REACTIONS = ("{v}, got it.", "ah, {v}. ok.", "so {v}, good to know.", "ok, {v} then.", "{v}? interesting.",
+             "right, {v}.", "{v}, makes sense.", "hm, {v}. fine.", "noted: {v}.", "{v}, that's what I thought.",
+             "oh, {v}? didn't expect that.", "{v}. good.", "ok so {v}.", "{v}, perfect.")
+ANSWERS = ("{v}.", "it's {v}.", "make it {v}.", "{v}, please.", "oh right: {v}.", "sorry, {v}.", "{v}, I think.",
+           "should be {v}.")
+MISSING = ("that's not quite what I asked.", "hm, I still need this:", "you missed something:",
+           "I already asked, can you just do it:")
+GIVE_UP = ("never mind, I'll sort it out later.", "forget it for now.", "ok, let's leave it.")
+GREET_ONLY = ("hi, can you help me with the {n}s?", "hello, I have a question about a {n}.",
+              "hey, I need some help with {n} stuff.", "hi there, got a minute for some {n} questions?",
+              "good morning, I'm working on our {n}s today.")
+
+# short turns are assembled from parts, so they vary like people's do (and name what they are about)
+YES = ("yes", "ok", "sure", "yep", "correct", "right", "fine", "yeah", "alright", "exactly")
+GO = ("go ahead", "do it", "go on", "please do", "that's it", "sounds good", "proceed", "that's right")
+DO_WHAT = {"update": ("change the {f}", "update it", "set the {f}", "fix the {f}"),
+           "delete": ("delete it", "remove the {n}", "delete the {n}", "get rid of it"),
+           "create": ("add the {n}", "create it", "save the new {n}", "register it")}
+CHECK_HEAD = ("can you check", "could you double-check", "please verify", "just confirm", "make sure")
+CHECK_WHAT = ("that it saved", "the {n} is right now", "the change went through", "it's there now",
+              "the {f} is updated", "it actually worked")
+DONE = ("that's all", "that's everything", "I'm done", "all good", "that covers it", "nothing else",
+        "we're done", "that was it", "ok, finished")
+DONE_SCOPE = ("", "", " for now", " for today", " with the {n}s", " on my side")
+DONE_END = (".", ".", ", thanks.", ", bye.", ". cheers.", "!", ", great.")
+
+
+def approval(rng: random.Random, intent: dict[str, Any] | None) -> str:
+    """Yes to the change the agent proposed, often saying which change."""
+    text = f"{pick(rng, YES)}, {pick(rng, GO)}"
+    if intent and intent.get("act") in DO_WHAT and rng.random() < 0.6:
+        what = pick(rng, DO_WHAT[intent["act"]]).format(f=intent.get("field", "value"), n=intent.get("noun", "record"))
+        text += pick(rng, (" and ", ", ", ": ")) + what
+    return text + "."
+
+
+def check(rng: random.Random, intent: dict[str, Any] | None) -> str:
+    what = pick(rng, CHECK_WHAT).format(f=(intent or {}).get("field", "value"), n=(intent or {}).get("noun", "record"))
+    return f"{pick(rng, CHECK_HEAD)} {what}?"
+
+
+def closing(rng: random.Random, noun: str) -> str:
+    return pick(rng, DONE) + pick(rng, DONE_SCOPE).format(n=noun) + pick(rng, DONE_END)
+
+
+TYPOS = {"the": "teh", "what": "waht", "which": "wich", "please": "pls", "need": "ned", "change": "chnage",
+         "because": "becuase", "does": "dose", "have": "hav"}
+
+
+def pick(rng: random.Random, options: tuple[str, ...]) -> str:
+    return options[rng.randrange(len(options))]
+
+
+def choose_persona(rng: random.Random, weights: dict[str, float] | None) -> str:
+    names = [p for p in PERSONAS if (weights or {}).get(p, 1.0) > 0]
+    return rng.choices(names, [(weights or {}).get(p, 1.0) for p in names])[0]
+
+
+def mention(intent: dict[str, Any], persona: str, rng: random.Random) -> str:
+    """The row as this user names it: by name, 'it', 'that one', 'the same <noun>'."""
+    noun, name, ref = intent.get("noun", "record"), intent.get("name"), intent.get("ref", "new")
+    if ref == "it":
+        return pick(rng, ("it", "that one", f"that {noun}", "it"))
+    if ref == "same":
+        return pick(rng, (f"that same {noun}", f"the {noun} from before", f"that {noun}"))
+    if name is None:
+        return f"{noun} {fmt(intent.get('key'))}"
+    if persona in ("precise", "non_native"):
+        return f'the {noun} "{fmt(name)}"'
+    return pick(rng, (f"{fmt(name)}", f"the {noun} {fmt(name)}", f'"{fmt(name)}"'))
+
+
+def request(intent: dict[str, Any], persona: str, rng: random.Random, hold: bool) -> str:
+    """One subtask in this user's words; ``hold``: leave out the value a write needs (asked for later)."""
+    act = intent["act"]
+    key = f"{act}_held" if hold and act in ("update", "create", "find") else act
+    pairs = list(intent.get("values", []))
+    rng.shuffle(pairs)  # not the order the task text lists them in
+    values = ", ".join(f"{f} {fmt(v)}" for f, v in pairs)
+    text = pick(rng, REQUESTS[key]).format(
+        x=mention(intent, persona, rng) if "ref" in intent else "", f=intent.get("field", ""),
+        v=fmt(intent.get("value")), t=_plural(intent.get("target", "record")), n=intent.get("noun", "record"),
+        o=intent.get("order", ""), lo=fmt(intent.get("low")), hi=fmt(intent.get("high")), vals=values)
+    if act == "summary" and intent.get("average"):
+        text = text.rstrip("?.") + pick(rng, SUMMARY_AVERAGE)
+    return text
+
+
+def _plural(noun: str) -> str:
+    return noun if noun.endswith("s") else noun + "s"
+
+
+def styled(text: str, persona: str, rng: random.Random, polite: bool) -> str:
+    """The persona's surface: capitals, courtesy, typos (never inside a value: quoted or with digits)."""
+    if persona == "non_native":
+        words = text.split(" ")
+        text = " ".join(TYPOS.get(w, w) if rng.random() < 0.3 else w for w in words)
+    if polite and "please" not in text:
+        text = text.rstrip(".?") + pick(rng, (", please.", ", thanks.", " please?")) if text[-1:] in ".?" else text
+    if persona in ("precise", "chatty"):
+        text = text[:1].upper() + text[1:]
+    if persona == "impatient" and rng.random() < 0.4:
+        text = text.rstrip(".") + pick(rng, (" quickly.", ", fast please.", ", asap."))
+    return text
+
+
+def wants(persona: str, trait: str, rng: random.Random) -> bool:
+    return rng.random() < TRAITS[persona][trait]
