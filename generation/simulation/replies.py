@@ -56,13 +56,15 @@ def details(row: dict[str, Any], spec: dict[str, Any], wanted: set[str], fallbac
     keys = [k for k, v in row.items() if fmt(v).lower() in wanted and k != spec.get("label")]
     context = [k for k in row if k not in keys and _descriptive(k, row[k], spec)]
     keys += context[:extra if keys else max(fallback, extra)]
-    return ", ".join(f"{_field(k, spec)} {say(row[k])}" for k in keys)
+    # a field named with a figure ('rating 18 49') would read as a stated number: its value stands alone
+    return ", ".join(say(row[k]) if any(ch.isdigit() for ch in _field(k, spec)) else f"{_field(k, spec)} {say(row[k])}"
+                     for k in keys)
 
 
 def _descriptive(key: str, value: Any, spec: dict[str, Any]) -> bool:
     """A field that tells a person something: not the name, not a key or link id, not empty."""
     return (key not in (spec.get("label"), spec.get("key")) and value not in (None, "")
-            and not key.endswith(("_id", "_code")) and key != "id")
+            and not key.endswith(("_id", "_code")) and key != "id" and not any(ch.isdigit() for ch in key))
 
 
 def _item(row: dict[str, Any], spec: dict[str, Any], wanted: set[str], extra: int = 0) -> str:
@@ -90,7 +92,7 @@ def describe_list(rows: list[dict[str, Any]], spec: dict[str, Any], wanted: set[
         # a ranking: the figure it ranks by is what the user wants to see
         wanted = wanted | {fmt(v).lower() for r in rows[:SHOWN] for k, v in r.items()
                            if k.endswith("_count") or k in _ranked(rows)}
-    extra = 1 if kind == "search" and len(rows) <= 2 else 0  # a found row gets a detail for context
+    extra = 2 if kind == "search" and len(rows) == 1 else 1  # details for context, as a person would give
     items = [_item(r, spec, wanted, extra) for r in rows[:SHOWN]]
     count = f"more than {len(rows)}" if truncated else str(len(rows))
     if kind in ("aggregate", "list"):
@@ -134,7 +136,7 @@ def describe_row(row: dict[str, Any], spec: dict[str, Any], wanted: set[str]) ->
         averages = [f"an average {_words(k[8:])} of {fmt(v)}" for k, v in row.items()
                     if k.startswith("average_") and v is not None]
         return f"{name} has {_join(counts)}" + (f", with {_join(averages)}" if averages else "") + "."
-    shown = details(row, spec, wanted, fallback=3, extra=1)
+    shown = details(row, spec, wanted, fallback=3, extra=2)
     return f"{name}: {shown}." if shown else f"I found {name}."
 
 

@@ -48,10 +48,10 @@ class RulesUser:
             batch = state.pending()[:1]  # one thing to start with
             return self._ask(state, batch, opener + self._phrase(state, batch, rng))
         if state.asked_for:
-            return UserTurn(self._answer(state, rng), False)
+            return UserTurn(self._reaction(state, rng) + self._answer(state, rng), False)
         if state.awaiting_approval:
-            state.awaiting_approval = False
-            return UserTurn(V.approval(rng, self._intent(state)), False)  # same request, now approved
+            state.awaiting_approval = False  # same request, now approved
+            return UserTurn(self._reaction(state, rng) + V.approval(rng, self._intent(state)), False)
         self._update_done(state)
         missing = [r for r in state.requested if r not in state.done]
         retry = [r for r in missing if state.reminders.get(r, 0) < MAX_REMINDERS]
@@ -121,9 +121,11 @@ class RulesUser:
         values = {name: call.arguments[name] for r in state.requested for call in state.gold_calls(r)
                   for name in state.asked_for if name in call.arguments}
         state.asked_for = []
-        if len(values) == 1:
-            return V.pick(rng, V.ANSWERS).format(v=fmt(next(iter(values.values()))))
-        return ", ".join(f"{k.replace('_', ' ')} {fmt(v)}" for k, v in values.items()) + "."
+        pairs = [(k.replace("_", " "), fmt(v)) for k, v in values.items()]
+        if len(pairs) == 1:
+            return V.pick(rng, V.ANSWERS).format(f=pairs[0][0], v=pairs[0][1])
+        rng.shuffle(pairs)  # in the order they come to mind, not the form's
+        return ", ".join(f"{k} {v}" for k, v in pairs) + "."
 
     def _ask(self, state: DialogueState, batch: list[SubtaskRef], text: str):
         from .policies import UserTurn
@@ -147,15 +149,18 @@ class RulesUser:
 def _heard(state: DialogueState) -> list[str]:
     """Values of the latest tool outputs that the agent's last reply states and the task never
     mentions: what a listener would pick up."""
-    reply, outputs = "", []
-    for m in reversed(state.messages):
-        if m.role == "user":
+    reply, outputs, users = "", [], 0
+    for m in reversed(state.messages):  # the agent's last two turns: a question or a proposal may sit between
+        users += m.role == "user"
+        if users == 2 or m.role == "system":
             break
-        if m.role == "assistant" and m.content and not reply:
-            reply = m.content
+        if m.role == "assistant" and m.content:
+            reply += " " + m.content
         if m.role == "tool":
             outputs.append(m.content or "")
-    known = " ".join(s.request + " " + " ".join(s.answers) for t in state.tasks for s in t.subtasks).lower()
+    # what the user was given or has said: picking that up again is no reaction
+    known = " ".join([t.model_dump_json() for t in state.tasks]
+                     + [m.content or "" for m in state.messages if m.role == "user"]).lower()
     found = []
     for content in outputs:
         try:
@@ -166,4 +171,4 @@ def _heard(state: DialogueState) -> list[str]:
         for row in rows:
             if isinstance(row, dict) and "error" not in row:
                 found += [fmt(v) for v in row.values() if v is not None and len(fmt(v)) > 1]
-    return sorted({v for v in found if mentions(reply, v) and not mentions(known, v)})
+    return sorted({v for v in found if len(v) > 2 and mentions(reply, v) and not mentions(known, v.lower())})

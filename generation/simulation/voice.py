@@ -17,12 +17,12 @@ PERSONAS = ("terse", "chatty", "vague", "precise", "impatient", "non_native")
 # per persona: chance to react to a value just heard, to hold a detail back, to be polite, to greet,
 # to open with a greeting alone
 TRAITS: dict[str, dict[str, float]] = {
-    "terse": {"react": 0.45, "hold": 0.3, "polite": 0.05, "greet": 0.2, "small_talk": 0.1},
-    "chatty": {"react": 0.85, "hold": 0.3, "polite": 0.3, "greet": 0.7, "small_talk": 0.6},
-    "vague": {"react": 0.6, "hold": 0.7, "polite": 0.15, "greet": 0.4, "small_talk": 0.5},
-    "precise": {"react": 0.7, "hold": 0.15, "polite": 0.15, "greet": 0.3, "small_talk": 0.2},
-    "impatient": {"react": 0.4, "hold": 0.35, "polite": 0.0, "greet": 0.1, "small_talk": 0.05},
-    "non_native": {"react": 0.6, "hold": 0.4, "polite": 0.25, "greet": 0.5, "small_talk": 0.4},
+    "terse": {"react": 0.6, "hold": 0.3, "polite": 0.05, "greet": 0.2, "small_talk": 0.1},
+    "chatty": {"react": 0.95, "hold": 0.3, "polite": 0.3, "greet": 0.7, "small_talk": 0.6},
+    "vague": {"react": 0.75, "hold": 0.7, "polite": 0.15, "greet": 0.4, "small_talk": 0.5},
+    "precise": {"react": 0.85, "hold": 0.15, "polite": 0.15, "greet": 0.3, "small_talk": 0.2},
+    "impatient": {"react": 0.5, "hold": 0.35, "polite": 0.0, "greet": 0.1, "small_talk": 0.05},
+    "non_native": {"react": 0.75, "hold": 0.4, "polite": 0.25, "greet": 0.5, "small_talk": 0.4},
 }
 
 GREETINGS = {
@@ -66,8 +66,8 @@ JOINS = (" also, ", " and ", ". and ", ". oh, and ")
 REACTIONS = ("{v}, got it.", "ah, {v}. ok.", "so {v}, good to know.", "ok, {v} then.", "{v}? interesting.",
              "right, {v}.", "{v}, makes sense.", "hm, {v}. fine.", "noted: {v}.", "{v}, that's what I thought.",
              "oh, {v}? didn't expect that.", "{v}. good.", "ok so {v}.", "{v}, perfect.")
-ANSWERS = ("{v}.", "it's {v}.", "make it {v}.", "{v}, please.", "oh right: {v}.", "sorry, {v}.", "{v}, I think.",
-           "should be {v}.")
+ANSWERS = ("{v}.", "it's {v}.", "make it {v}.", "the {f} is {v}.", "oh right, the {f}: {v}.", "sorry, {f} {v}.",
+           "{v}, I think.", "{f} should be {v}.", "{v} for the {f}.", "let's say {v}.", "{f}? {v}.")
 MISSING = ("that's not quite what I asked.", "hm, I still need this:", "you missed something:",
            "I already asked, can you just do it:")
 GIVE_UP = ("never mind, I'll sort it out later.", "forget it for now.", "ok, let's leave it.")

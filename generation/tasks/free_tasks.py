@@ -20,8 +20,8 @@ def free_task(catalog: ToolCatalog, plan: PlanBuilder, rng: random.Random, _anch
     tool = rng.choice(catalog.free)
     table = catalog.schema.table(tool.table)
     if tool.kind == "aggregate":
+        count = _ranked_by(plan, tool, lambda row: next(k for k in row if k.endswith("_count")), {})
         rows = plan.run(tool, {"limit": 3})
-        count = next(k for k in rows[0] if k.endswith("_count"))
         label = table.label.param if table.label and table.label.param in rows[0] else next(iter(rows[0]))
         plan.step(f"which {table.display} records have the most linked {count[:-6].replace('_', ' ')} records? "
                   "The top three is enough.",
@@ -33,6 +33,7 @@ def free_task(catalog: ToolCatalog, plan: PlanBuilder, rng: random.Random, _anch
     name = (table.label or table.key or column).param
     if tool.kind == "list":
         ascending = rng.random() < 0.3
+        _ranked_by(plan, tool, lambda _row: column.param, {"ascending": ascending})
         rows = plan.run(tool, {"ascending": ascending, "limit": 3})
         word = "lowest" if ascending else "highest"
         plan.step(f"which three {table.display} records have the {word} {column.display}?",
@@ -52,6 +53,20 @@ def free_task(catalog: ToolCatalog, plan: PlanBuilder, rng: random.Random, _anch
               f"know which {table.display} records have a {column.display} between {fmt(lo)} and {fmt(hi)}",
               [plan.last], [len(rows)] + [r[name] for r in rows[:3]],
               intent=intent("range", noun=table.display, field=column.display, low=lo, high=hi))
+
+def _ranked_by(plan: PlanBuilder, tool, field, args: dict[str, Any]) -> str:
+    """The field a top-three ranking is ranked by, once it is known to single out three rows: not all
+    tied, no tie at the cut (the fourth row), not all zero. Probed off the plan, so no gold call."""
+    probe = plan.toolbox.call(plan.copy, tool.name, args | {"limit": 4})
+    rows = probe.value if probe.ok and isinstance(probe.value, list) else []
+    if len(rows) < 3:
+        raise Infeasible("too few rows to rank")
+    key = field(rows[0])
+    values = [r[key] for r in rows]
+    if values[0] == values[2] or (len(values) > 3 and values[2] == values[3]) or not any(values[:3]):
+        raise Infeasible("the ranking ties or is empty")
+    return key
+
 
 def create_task(catalog: ToolCatalog, plan: PlanBuilder, rng: random.Random, _anchor: object = None) -> None:
     """Add a record whose key and label are new and whose other fields take values the table already has."""

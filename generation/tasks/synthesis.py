@@ -171,6 +171,8 @@ class TaskSynthesizer:
         elif tool.kind == "summary":
             row = plan.run(tool, args, binding)
             numbers = [k for k, v in row.items() if k.endswith("_count") or k.startswith("average_")]
+            if not any(row[k] for k in numbers if k.endswith("_count")):
+                raise Infeasible("nothing linked to summarize")
             plan.step(f"can you give me a summary of the linked records for {it}: how many there are"
                       + (" and their average" if len(numbers) > 1 else "") + "?",
                       f"know how many linked records {entity.name} has", [plan.last],
