@@ -21,7 +21,7 @@ def _say(spec, value, ok=True, answers=()):
 
 def test_a_detail_names_the_row_and_the_asked_field_without_a_dump():
     text = _say({}, ROW, answers=["1.43"])
-    assert text == '"LN-70003": fine 1.43, due on "2024-03-07".'  # the asked field, then one for context
+    assert text == '"LN-70003": fine 1.43, due on "2024-03-07", member name Ann Lee.'  # asked, then context
     assert not is_dump(text, set(ROW))
 
 
