@@ -45,8 +45,8 @@ class UserConfig(_Role):
     role = "user"
     policy: str = "rules"
     max_subtasks_per_turn: int = Field(2, ge=1, le=2)
-    combine_probability: float = Field(0.25, ge=0, le=1)
-    confirm_write_probability: float = Field(0.3, ge=0, le=1)
+    combine_probability: float = Field(0.15, ge=0, le=1)
+    confirm_write_probability: float = Field(0.5, ge=0, le=1)
     max_user_turns: int = Field(40, ge=2)
     # persona -> weight for the rules user (terse, chatty, vague, precise, impatient, non_native)
     personas: dict[str, float] = Field(default_factory=lambda: {p: 1.0 for p in PERSONAS})

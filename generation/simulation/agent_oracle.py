@@ -15,7 +15,7 @@ from ..records import FunctionCall, Message, PlannedCall, ToolCall
 from ..tasks.calls import same_call, sources
 from ..values import facts, fmt, mentions
 from .policies import ToolAccess
-from .replies import describe, describe_check, lead, row_name, say
+from .replies import describe, describe_check, lead, row_name, say, side_answer
 from .state import DialogueState, MadeCall
 
 IDLE = "Is there anything else I can look up or change for you?"
@@ -32,6 +32,11 @@ class OracleAgent:
     async def respond(self, state: DialogueState, env: ToolAccess, rng: random.Random) -> None:
         if state.small_talk:
             state.messages.append(Message(role="assistant", content=GREETINGS[rng.randrange(len(GREETINGS))]))
+            return
+        if state.side_question:
+            row, key = state.side_question
+            state.side_question = None
+            state.messages.append(Message(role="assistant", content=side_answer(row, key, rng)))
             return
         # (task index, plan index, call); verification reads have no plan index
         queue: list[tuple[int, int, PlannedCall]] = []

@@ -54,7 +54,7 @@ async def simulate(
         if turn.is_task_complete:
             state.completed, termination = True, "user_complete"
             break
-        if not state.requested and not state.verify and not state.small_talk:
+        if not (state.requested or state.verify or state.small_talk or state.side_question):
             termination = "user_gave_up"
             break
         await agent.respond(state, env, rng)

@@ -167,3 +167,17 @@ def describe_check(spec: dict[str, Any], value: Any, ok: bool) -> str:
         # after a deletion the row is gone: that is the expected answer, not a failure
         return "I looked it up again and it's no longer in the system, as expected."
     return f"I looked it up again: {describe_row(value, spec | {'kind': 'get'}, set())}"
+
+
+def side_answer(row: dict[str, Any], key: str, rng: random.Random) -> str:
+    """Another field of a row already looked up, answered from what the tool returned."""
+    value = row.get(key)
+    field = _words(key)
+    if value in (None, ""):
+        return f"There's no {field} on record for that one."
+    return pick_one(rng, (f"Its {field} is {say(value)}.", f"The {field} is {say(value)}.",
+                          f"That one has {field} {say(value)}."))
+
+
+def pick_one(rng: random.Random, options: tuple[str, ...]) -> str:
+    return options[rng.randrange(len(options))]

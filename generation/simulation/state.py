@@ -45,6 +45,8 @@ class DialogueState:
     failure: str | None = None  # why the dialogue cannot go on (a policy gave up or an endpoint died)
     persona: str | None = None  # how the simulated user talks (simulation/voice.py), chosen on its first turn
     small_talk: bool = False  # the user's last message was a greeting alone: the agent greets back
+    # the user asked about another field of a row it just saw: (the row, the field), answered from memory
+    side_question: tuple[dict[str, Any], str] | None = None
     asked_for: list[str] = field(default_factory=list)  # arguments the agent's last reply asked the user for
     clarified: set[tuple[int, int]] = field(default_factory=set)  # plan calls the agent already asked about
     user_turns: int = 0

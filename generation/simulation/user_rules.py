@@ -22,8 +22,8 @@ MAX_REMINDERS = 2
 @dataclass
 class RulesUser:
     max_subtasks_per_turn: int = 2
-    combine_probability: float = 0.25
-    confirm_write_probability: float = 0.3
+    combine_probability: float = 0.15
+    confirm_write_probability: float = 0.5
     personas: dict[str, float] | None = None  # persona -> weight (voice.PERSONAS); None: all equal
     name: str = "rules"
 
@@ -67,6 +67,11 @@ class RulesUser:
             state.requested = []
             state.verify = [c for r in writes for c in state.gold_calls(r)]
             return UserTurn(self._reaction(state, rng) + V.check(rng, state.subtask(writes[0]).intent), False)
+        side = _side_question(state, rng) if V.wants(p, "curious", rng) else None
+        if side is not None:
+            state.side_question = side
+            state.requested = []
+            return UserTurn(self._reaction(state, rng) + V.pick(rng, V.SIDE).format(f=side[1].replace("_", " ")), False)
         if state.pending():
             batch = self._batch(state, rng)
             return self._ask(state, batch, self._reaction(state, rng) + self._phrase(state, batch, rng))
@@ -171,4 +176,24 @@ def _heard(state: DialogueState) -> list[str]:
         for row in rows:
             if isinstance(row, dict) and "error" not in row:
                 found += [fmt(v) for v in row.values() if v is not None and len(fmt(v)) > 1]
-    return sorted({v for v in found if len(v) > 2 and mentions(reply, v) and not mentions(known, v.lower())})
+    return sorted({v for v in found if (len(v) > 2 or v.isdigit()) and mentions(reply, v)
+                   and not mentions(known, v.lower())})
+
+
+def _side_question(state: DialogueState, rng: random.Random) -> tuple[dict, str] | None:
+    """A field of the single row the agent just reported that nobody has mentioned yet."""
+    last = next((m for m in reversed(state.messages) if m.role in ("user", "tool")), None)
+    if last is None or last.role != "tool":
+        return None
+    try:
+        row = json.loads(last.content or "null")
+    except json.JSONDecodeError:
+        return None
+    if isinstance(row, list) and len(row) == 1:
+        row = row[0]
+    if not isinstance(row, dict) or "error" in row:
+        return None
+    said = " ".join(m.content or "" for m in state.messages if m.role in ("user", "assistant")).lower()
+    fields = [k for k, v in row.items() if v not in (None, "") and not k.endswith(("id", "_code"))
+              and not mentions(said, fmt(v)) and k.replace("_", " ") not in said and not any(c.isdigit() for c in k)]
+    return (row, rng.choice(fields)) if fields else None

@@ -15,14 +15,14 @@ from ..values import fmt
 PERSONAS = ("terse", "chatty", "vague", "precise", "impatient", "non_native")
 
 # per persona: chance to react to a value just heard, to hold a detail back, to be polite, to greet,
-# to open with a greeting alone
+# to open with a greeting alone, to ask about another field of a row just seen
 TRAITS: dict[str, dict[str, float]] = {
-    "terse": {"react": 0.6, "hold": 0.3, "polite": 0.05, "greet": 0.2, "small_talk": 0.1},
-    "chatty": {"react": 0.95, "hold": 0.3, "polite": 0.3, "greet": 0.7, "small_talk": 0.6},
-    "vague": {"react": 0.75, "hold": 0.7, "polite": 0.15, "greet": 0.4, "small_talk": 0.5},
-    "precise": {"react": 0.85, "hold": 0.15, "polite": 0.15, "greet": 0.3, "small_talk": 0.2},
-    "impatient": {"react": 0.5, "hold": 0.35, "polite": 0.0, "greet": 0.1, "small_talk": 0.05},
-    "non_native": {"react": 0.75, "hold": 0.4, "polite": 0.25, "greet": 0.5, "small_talk": 0.4},
+    "terse": {"react": 0.6, "hold": 0.3, "polite": 0.05, "greet": 0.2, "small_talk": 0.1, "curious": 0.25},
+    "chatty": {"react": 0.95, "hold": 0.3, "polite": 0.3, "greet": 0.7, "small_talk": 0.6, "curious": 0.7},
+    "vague": {"react": 0.75, "hold": 0.7, "polite": 0.15, "greet": 0.4, "small_talk": 0.5, "curious": 0.45},
+    "precise": {"react": 0.85, "hold": 0.15, "polite": 0.15, "greet": 0.3, "small_talk": 0.2, "curious": 0.7},
+    "impatient": {"react": 0.5, "hold": 0.35, "polite": 0.0, "greet": 0.1, "small_talk": 0.05, "curious": 0.15},
+    "non_native": {"react": 0.75, "hold": 0.4, "polite": 0.25, "greet": 0.5, "small_talk": 0.4, "curious": 0.5},
 }
 
 GREETINGS = {
@@ -70,6 +70,8 @@ ANSWERS = ("{v}.", "it's {v}.", "make it {v}.", "the {f} is {v}.", "oh right, th
            "{v}, I think.", "{f} should be {v}.", "{v} for the {f}.", "let's say {v}.", "{f}? {v}.")
 MISSING = ("that's not quite what I asked.", "hm, I still need this:", "you missed something:",
            "I already asked, can you just do it:")
+SIDE = ("and what's its {f}?", "what about the {f}?", "hm, and the {f}?", "does it say the {f}?",
+        "one more detail: the {f}?", "and {f}?", "what {f} does it have, out of curiosity?")
 GIVE_UP = ("never mind, I'll sort it out later.", "forget it for now.", "ok, let's leave it.")
 GREET_ONLY = ("hi, can you help me with the {n}s?", "hello, I have a question about a {n}.",
               "hey, I need some help with {n} stuff.", "hi there, got a minute for some {n} questions?",
