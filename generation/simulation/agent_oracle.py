@@ -34,7 +34,7 @@ class OracleAgent:
             state.messages.append(Message(role="assistant", content=GREETINGS[rng.randrange(len(GREETINGS))]))
             return
         if state.side_question:
-            row, key = state.side_question
+            row, key = state.side_question  # the user named the row if it was one of several
             state.side_question = None
             state.messages.append(Message(role="assistant", content=side_answer(row, key, rng)))
             return
@@ -202,7 +202,7 @@ def _proposal(state: DialogueState, env: ToolAccess, call: PlannedCall) -> str:
         label = spec.get("label")
         named = f" {say(call.arguments[label])}" if label and label in call.arguments else ""
         rest = [f"{fields.get(k, k.replace('_', ' '))} {say(v)}" for k, v in call.arguments.items()
-                if k != label][:4]
+                if k != label and v not in (None, "")][:4]
         return f"add a new {entity}{named}" + (f" with {', '.join(rest)}" if rest else "")
     row = _known_row(state, key, call.arguments.get(key)) if key else None
     name = row_name(row, spec) if row else f"{entity} {say(call.arguments.get(key))}"

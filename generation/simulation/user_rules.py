@@ -51,7 +51,7 @@ class RulesUser:
             return UserTurn(self._reaction(state, rng) + self._answer(state, rng), False)
         if state.awaiting_approval:
             state.awaiting_approval = False  # same request, now approved
-            return UserTurn(self._reaction(state, rng) + V.approval(rng, self._intent(state)), False)
+            return UserTurn(self._reaction(state, rng) + V.approval(rng, self._intent(state), p), False)
         self._update_done(state)
         missing = [r for r in state.requested if r not in state.done]
         retry = [r for r in missing if state.reminders.get(r, 0) < MAX_REMINDERS]
@@ -69,9 +69,11 @@ class RulesUser:
             return UserTurn(self._reaction(state, rng) + V.check(rng, state.subtask(writes[0]).intent), False)
         side = _side_question(state, rng) if V.wants(p, "curious", rng) else None
         if side is not None:
-            state.side_question = side
-            state.requested = []
-            return UserTurn(self._reaction(state, rng) + V.pick(rng, V.SIDE).format(f=side[1].replace("_", " ")), False)
+            row, key, name = side
+            state.side_question, state.requested = (row, key), []
+            words = key.replace("_", " ")
+            ask = V.pick(rng, V.SIDE_OF).format(f=words, x=name) if name else V.pick(rng, V.SIDE).format(f=words)
+            return UserTurn(self._reaction(state, rng) + ask, False)
         if state.pending():
             batch = self._batch(state, rng)
             return self._ask(state, batch, self._reaction(state, rng) + self._phrase(state, batch, rng))
@@ -105,7 +107,7 @@ class RulesUser:
             return subtask.request
         if hold is None:
             hold = state.mode == "user_oriented" and V.wants(state.persona, "hold", rng)
-        return V.request(subtask.intent, state.persona, rng, hold)
+        return V.request(subtask.intent, state.persona, rng, hold, _heard(state))
 
     def _phrase(self, state: DialogueState, batch: list[SubtaskRef], rng: random.Random,
                 hold: bool | None = None) -> str:
@@ -180,20 +182,27 @@ def _heard(state: DialogueState) -> list[str]:
                    and not mentions(known, v.lower())})
 
 
-def _side_question(state: DialogueState, rng: random.Random) -> tuple[dict, str] | None:
-    """A field of the single row the agent just reported that nobody has mentioned yet."""
+def _side_question(state: DialogueState, rng: random.Random) -> tuple[dict, str, str | None] | None:
+    """A field nobody has mentioned yet of a row the agent just reported: (the row, the field, the name
+    the agent called it by when it was one of several)."""
     last = next((m for m in reversed(state.messages) if m.role in ("user", "tool")), None)
     if last is None or last.role != "tool":
         return None
     try:
-        row = json.loads(last.content or "null")
+        data = json.loads(last.content or "null")
     except json.JSONDecodeError:
         return None
-    if isinstance(row, list) and len(row) == 1:
-        row = row[0]
-    if not isinstance(row, dict) or "error" in row:
+    reply = next((m.content or "" for m in reversed(state.messages) if m.role == "assistant" and m.content), "")
+    rows = [r for r in (data if isinstance(data, list) else [data])[:3] if isinstance(r, dict) and "error" not in r]
+    if not rows:
         return None
+    row = rng.choice(rows)
+    name = None
+    if len(rows) > 1:  # one of several: the user names the one it means, as the agent did
+        name = next((fmt(v) for v in row.values() if isinstance(v, str) and mentions(reply, fmt(v))), None)
+        if name is None:
+            return None
     said = " ".join(m.content or "" for m in state.messages if m.role in ("user", "assistant")).lower()
     fields = [k for k, v in row.items() if v not in (None, "") and not k.endswith(("id", "_code"))
               and not mentions(said, fmt(v)) and k.replace("_", " ") not in said and not any(c.isdigit() for c in k)]
-    return (row, rng.choice(fields)) if fields else None
+    return (row, rng.choice(fields), name) if fields else None

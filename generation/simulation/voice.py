@@ -72,6 +72,8 @@ MISSING = ("that's not quite what I asked.", "hm, I still need this:", "you miss
            "I already asked, can you just do it:")
 SIDE = ("and what's its {f}?", "what about the {f}?", "hm, and the {f}?", "does it say the {f}?",
         "one more detail: the {f}?", "and {f}?", "what {f} does it have, out of curiosity?")
+SIDE_OF = ("and what's the {f} of {x}?", "{x}: what {f} does it have?", "what about {x}, its {f}?",
+           "quick one: the {f} of {x}?")
 GIVE_UP = ("never mind, I'll sort it out later.", "forget it for now.", "ok, let's leave it.")
 GREET_ONLY = ("hi, can you help me with the {n}s?", "hello, I have a question about a {n}.",
               "hey, I need some help with {n} stuff.", "hi there, got a minute for some {n} questions?",
@@ -92,8 +94,10 @@ DONE_SCOPE = ("", "", " for now", " for today", " with the {n}s", " on my side")
 DONE_END = (".", ".", ", thanks.", ", bye.", ". cheers.", "!", ", great.")
 
 
-def approval(rng: random.Random, intent: dict[str, Any] | None) -> str:
-    """Yes to the change the agent proposed, often saying which change."""
+def approval(rng: random.Random, intent: dict[str, Any] | None, persona: str = "") -> str:
+    """Yes to the change the agent proposed, often saying which change (a terse user just says yes)."""
+    if persona in ("terse", "impatient") and rng.random() < 0.25:
+        return pick(rng, YES) + pick(rng, (".", "!", ""))
     text = f"{pick(rng, YES)}, {pick(rng, GO)}"
     if intent and intent.get("act") in DO_WHAT and rng.random() < 0.6:
         what = pick(rng, DO_WHAT[intent["act"]]).format(f=intent.get("field", "value"), n=intent.get("noun", "record"))
@@ -123,9 +127,13 @@ def choose_persona(rng: random.Random, weights: dict[str, float] | None) -> str:
     return rng.choices(names, [(weights or {}).get(p, 1.0) for p in names])[0]
 
 
-def mention(intent: dict[str, Any], persona: str, rng: random.Random) -> str:
-    """The row as this user names it: by name, 'it', 'that one', 'the same <noun>'."""
+def mention(intent: dict[str, Any], persona: str, rng: random.Random, heard: list[str] = ()) -> str:
+    """The row as this user names it: by name, 'it', 'that one', 'the same <noun>', or by something the
+    agent just said about it ('the one with 2023-08-18')."""
     noun, name, ref = intent.get("noun", "record"), intent.get("name"), intent.get("ref", "new")
+    if ref == "it" and heard and rng.random() < 0.6:
+        v = rng.choice(heard)
+        return pick(rng, (f"the one with {v}", f"the {noun} with {v}", f"that one ({v})"))
     if ref == "it":
         return pick(rng, ("it", "that one", f"that {noun}", "it"))
     if ref == "same":
@@ -137,16 +145,18 @@ def mention(intent: dict[str, Any], persona: str, rng: random.Random) -> str:
     return pick(rng, (f"{fmt(name)}", f"the {noun} {fmt(name)}", f'"{fmt(name)}"'))
 
 
-def request(intent: dict[str, Any], persona: str, rng: random.Random, hold: bool) -> str:
-    """One subtask in this user's words; ``hold``: leave out the value a write needs (asked for later)."""
+def request(intent: dict[str, Any], persona: str, rng: random.Random, hold: bool, heard: list[str] = ()) -> str:
+    """One subtask in this user's words; ``hold``: leave out the value a write needs (asked for later);
+    ``heard``: values the agent just reported about the row in focus."""
     act = intent["act"]
     key = f"{act}_held" if hold and act in ("update", "create", "find") else act
     pairs = list(intent.get("values", []))
     rng.shuffle(pairs)  # not the order the task text lists them in
     values = ", ".join(f"{f} {fmt(v)}" for f, v in pairs)
     text = pick(rng, REQUESTS[key]).format(
-        x=mention(intent, persona, rng) if "ref" in intent else "", f=intent.get("field", ""),
-        v=fmt(intent.get("value")), t=_plural(intent.get("target", "record")), n=intent.get("noun", "record"),
+        x=mention(intent, persona, rng, heard) if "ref" in intent else "", f=intent.get("field", ""),
+        v=fmt(intent.get("value")), n=intent.get("noun", "record"),
+        t=intent.get("target", "record") if act == "parent" else _plural(intent.get("target", "record")),
         o=intent.get("order", ""), lo=fmt(intent.get("low")), hi=fmt(intent.get("high")), vals=values)
     if act == "summary" and intent.get("average"):
         text = text.rstrip("?.") + pick(rng, SUMMARY_AVERAGE)
