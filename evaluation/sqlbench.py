@@ -51,6 +51,7 @@ def _episode_settings(settings: SqlBenchSettings) -> EpisodeSettings:
         seed=settings.seed, modes=(settings.mode,), max_tools_per_dialogue=settings.max_tools_per_dialogue,
         user_policy=settings.user, max_user_turns=settings.max_user_turns,
         agent_policy="llm", max_steps_per_turn=settings.max_steps_per_turn,
+        personas={"precise": 1.0},  # one steady voice, so trials differ only by the model under test
     )
 
 

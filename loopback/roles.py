@@ -13,7 +13,10 @@ WORD = re.compile(r"[a-z]+")
 VERBS = {"find": "search", "search": "search", "look": "search", "change": "update", "update": "update",
          "set": "update", "delete": "delete", "remove": "delete", "add": "create", "new": "create",
          "linked": "list", "which": "list", "summary": "summarize", "many": "summarize", "highest": "list",
-         "most": "rank", "between": "find", "belong": "get", "confirm": "get", "double": "get"}
+         "most": "rank", "between": "find", "belong": "get", "confirm": "get", "double": "get",
+         "switch": "update", "fix": "update", "make": "update", "pull": "search", "check": "search",
+         "register": "create", "create": "create", "rid": "delete", "count": "summarize", "part": "get",
+         "under": "get", "top": "rank", "whose": "find"}
 
 
 def example(schema: dict[str, Any], depth: int = 0) -> Any:
@@ -38,13 +41,37 @@ def _tokens(text: str) -> set[str]:
     return words | {w[:-1] for w in words if w.endswith("s")} | {VERBS[w] for w in words if w in VERBS}
 
 
+def _named(text: str, name: str) -> str | None:
+    """The value said after a field's words ('member id 8', 'status returned'), up to a comma."""
+    found = re.search(rf"\b{re.escape(name.replace('_', ' '))}\s+(?:is\s+|of\s+)?([^,?;]+?)(?=[,?;]|\.(?:\s|$)|$)",
+                      text, re.I)
+    return found.group(1).strip().strip('"') if found else None
+
+
+def _typed(value: str, kind: str | None) -> Any:
+    try:
+        return int(value) if kind == "integer" else float(value) if kind == "number" else value
+    except ValueError:
+        return None
+
+
 def _arguments(function: dict[str, Any], text: str) -> dict[str, Any]:
+    """Arguments as a literal-minded model would take them: values said after the field's words,
+    then quoted text and numbers in order for what is still required."""
     params = function.get("parameters") or {}
-    quoted = re.findall(r'"([^"]+)"', text)
+    props = params.get("properties", {})
+    called = re.search(r"\bcalled\s+([^,?;]+?)(?=[,?;]|\.(?:\s|$)|$)", text)
+    quoted = re.findall(r'"([^"]+)"', text) or ([called.group(1).strip()] if called else [])
     numbers = [int(n) for n in re.findall(r"\b\d+\b", text)]
     args: dict[str, Any] = {}
+    for name, spec in props.items():
+        said = _named(text, name)
+        if said is not None and _typed(said, spec.get("type")) is not None and name != "limit":
+            args[name] = _typed(said, spec.get("type"))
     for name in params.get("required", []):
-        spec = params.get("properties", {}).get(name, {})
+        if name in args:
+            continue
+        spec = props.get(name, {})
         kind = spec.get("type")
         if kind == "integer":
             args[name] = numbers.pop(0) if numbers else 1
@@ -59,6 +86,7 @@ def _arguments(function: dict[str, Any], text: str) -> dict[str, Any]:
 
 WRITES = ("create_", "add_", "update_", "set_", "delete_", "remove_")
 CONFIRM = "Shall I go ahead?"
+YES = re.compile(r"\s*(yes|yep|yeah|ok|okay|sure|correct|right|fine|alright|exactly|confirmed|go)\b", re.I)
 
 
 def agent_reply(body: dict[str, Any]) -> dict[str, Any]:
@@ -75,13 +103,20 @@ def agent_reply(body: dict[str, Any]) -> dict[str, Any]:
                                   for k, v in r.items()) if isinstance(r, dict) else json.dumps(r) for r in rows]
         return {"role": "assistant", "content": "Here is what I found. " + "; ".join(outputs)}
     text = last.get("content") or ""
-    if text.startswith("Yes, please go ahead") and messages[-2].get("content", "").endswith(CONFIRM):
+    approved = (messages[-2].get("content") or "").endswith(CONFIRM) and bool(YES.match(text))
+    if approved:
         text = messages[-3].get("content") or ""  # approved: the request the agent asked about
     wanted = _tokens(text)
-    best = max(body["tools"], key=lambda t: (len(_tokens(t["function"]["name"].replace("_", " ")) & wanted),
-                                             -len(t["function"]["name"])))
+    verbs = {VERBS[w] for w in WORD.findall(text.lower()) if w in VERBS}
+
+    def score(tool: dict[str, Any]) -> tuple[int, int]:
+        name = tool["function"]["name"]
+        # the action the user asks for weighs more than nouns that a field list happens to share
+        return (len(_tokens(name.replace("_", " ")) & wanted) + 2 * (name.split("_")[0] in verbs), -len(name))
+
+    best = max(body["tools"], key=score)
     name, arguments = best["function"]["name"], _arguments(best["function"], text)
-    if name.startswith(WRITES) and not text.startswith("Yes, please go ahead") and text == last.get("content"):
+    if name.startswith(WRITES) and not approved:
         # like a careful agent (and tau2's policies): a change waits for the user's approval
         return {"role": "assistant", "content": f"I will {name.replace('_', ' ')} with {json.dumps(arguments)}. "
                                                 + CONFIRM}

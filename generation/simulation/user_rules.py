@@ -49,7 +49,7 @@ class RulesUser:
             return self._ask(state, batch, opener + self._phrase(state, batch, rng))
         if state.asked_for:
             return UserTurn(self._reaction(state, rng) + self._answer(state, rng), False)
-        if state.awaiting_approval:
+        if state.awaiting_approval or _asks_to_confirm(state):
             state.awaiting_approval = False  # same request, now approved
             return UserTurn(self._reaction(state, rng) + V.approval(rng, self._intent(state), p), False)
         self._update_done(state)
@@ -131,7 +131,10 @@ class RulesUser:
         pairs = [(k.replace("_", " "), fmt(v)) for k, v in values.items()]
         if len(pairs) == 1:
             return V.pick(rng, V.ANSWERS).format(f=pairs[0][0], v=pairs[0][1])
+        listed = list(pairs)
         rng.shuffle(pairs)  # in the order they come to mind, not the form's
+        if pairs == listed:
+            pairs = pairs[1:] + pairs[:1]
         return ", ".join(f"{k} {v}" for k, v in pairs) + "."
 
     def _ask(self, state: DialogueState, batch: list[SubtaskRef], text: str):
@@ -206,3 +209,14 @@ def _side_question(state: DialogueState, rng: random.Random) -> tuple[dict, str,
     fields = [k for k, v in row.items() if v not in (None, "") and not k.endswith(("id", "_code"))
               and not mentions(said, fmt(v)) and k.replace("_", " ") not in said and not any(c.isdigit() for c in k)]
     return (row, rng.choice(fields), name) if fields else None
+
+
+CONFIRM_WORDS = ("go ahead", "confirm", "proceed", "shall i", "should i", "do you want me to")
+
+
+def _asks_to_confirm(state: DialogueState) -> bool:
+    """The agent's last message asks the user to approve a change (any agent, not only the oracle)."""
+    last = state.messages[-1] if state.messages else None
+    text = (last.content or "").lower() if last is not None and last.role == "assistant" else ""
+    return bool(state.requested) and text.rstrip().endswith("?") and any(w in text for w in CONFIRM_WORDS) and any(
+        state.subtask(r).writes for r in state.requested)

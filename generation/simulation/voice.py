@@ -35,17 +35,18 @@ GREETINGS = {
 REQUESTS: dict[str, tuple[str, ...]] = {
     "find": ("can you look up {x}?", "I'm trying to find {x}.", "do you have {x} in there?", "pull up {x} for me.",
              "I need {x}, can you find it?", "is {x} in the system?", "could you check {x}?"),
-    "detail": ("what's the {f} of {x}?", "what {f} does {x} have?", "tell me the {f} for {x}.",
-               "I need {x}'s {f}.", "{f} of {x}?", "and what about the {f} of {x}?", "how about {x}: its {f}?"),
+    "detail": ("what's {x}'s {f}?", "what {f} does {x} have?", "tell me the {f} for {x}.",
+               "I need {x}'s {f}.", "{f} of {x}?", "and what about {x}, the {f}?", "how about {x}: its {f}?"),
     "children": ("which {t} does {x} have?", "what {t} are linked to {x}?", "can you list the {t} for {x}?",
                  "show me {x}'s {t}.", "any {t} under {x}?", "I'd like to see the {t} of {x}."),
-    "parent": ("which {t} does {x} belong to?", "what's the {t} for {x}?", "which {t} is {x} under?",
-               "tell me the {t} that {x} is part of."),
+    "parent": ("what {t} is {x} part of?", "what's the {t} for {x}?", "which {t} is {x} under?",
+               "tell me the {t} that {x} is part of.", "{x} is under which {t}?"),
     "summary": ("how many {t} does {x} have?", "give me a count of {x}'s {t}.", "how many {t} are there for {x}?",
                 "what's the number of {t} for {x}?"),
-    "update": ("change the {f} of {x} to {v}.", "{x}'s {f} needs to be {v} now.", "set the {f} on {x} to {v}.",
-               "can you update {x}? the {f} should be {v}.", "I want {x}'s {f} changed to {v}."),
-    "update_held": ("I need to change the {f} of {x}.", "the {f} of {x} is wrong, can you fix it?",
+    "update": ("switch {x}'s {f} to {v}.", "{x}'s {f} needs to be {v} now.", "set the {f} on {x} to {v}.",
+               "can you update {x}? the {f} should be {v}.", "I want {x}'s {f} changed to {v}.",
+               "can you make {x}'s {f} {v}?"),
+    "update_held": ("I need to fix {x}'s {f}.", "{x}'s {f} is wrong, can you fix it?",
                     "{x} needs a new {f}."),
     "delete": ("I need {x} removed.", "delete {x}, please.", "{x} has to go, can you delete it?",
                "get rid of {x}.", "can you remove {x} from the system?"),
@@ -53,10 +54,10 @@ REQUESTS: dict[str, tuple[str, ...]] = {
              "show me the three {n}s with the most {t}.", "top three {n}s by {t}?"),
     "top": ("which three {n}s have the {o} {f}?", "show me the {n}s with the {o} {f}, top three.",
             "give me the three {n}s with the {o} {f}.", "{o} {f}: which three {n}s?"),
-    "range": ("which {n}s have a {f} between {lo} and {hi}?", "anything with a {f} from {lo} to {hi}?",
-              "list the {n}s whose {f} is between {lo} and {hi}.", "{n}s with {f} {lo} to {hi}?"),
-    "create": ("I'd like to add a new {n}: {vals}.", "can you create a {n} with {vals}?",
-               "new {n} to register: {vals}.", "please set up a new {n}, {vals}."),
+    "range": ("which {n}s have {f} from {lo} up to {hi}?", "anything with a {f} from {lo} to {hi}?",
+              "list the {n}s whose {f} is {lo} to {hi}.", "{n}s with {f} {lo} to {hi}?"),
+    "create": ("I'd like to add a new {n}, {vals}.", "can you create a {n}, {vals}?",
+               "new {n} to register, {vals}.", "please set up a new {n} {vals}."),
     "create_held": ("I need to add a new {n}.", "can you create a new {n} for me?", "there's a new {n} to register."),
     "find_held": ("I'm looking for a {n}.", "can you find a {n} for me?", "I need to look up a {n}.",
                   "there's a {n} I want to check."),
@@ -123,8 +124,9 @@ def pick(rng: random.Random, options: tuple[str, ...]) -> str:
 
 
 def choose_persona(rng: random.Random, weights: dict[str, float] | None) -> str:
-    names = [p for p in PERSONAS if (weights or {}).get(p, 1.0) > 0]
-    return rng.choices(names, [(weights or {}).get(p, 1.0) for p in names])[0]
+    weight = (lambda p: weights.get(p, 0.0)) if weights else (lambda p: 1.0)  # given: the others are off
+    names = [p for p in PERSONAS if weight(p) > 0]
+    return rng.choices(names, [weight(p) for p in names])[0]
 
 
 def mention(intent: dict[str, Any], persona: str, rng: random.Random, heard: list[str] = ()) -> str:
@@ -150,9 +152,15 @@ def request(intent: dict[str, Any], persona: str, rng: random.Random, hold: bool
     ``heard``: values the agent just reported about the row in focus."""
     act = intent["act"]
     key = f"{act}_held" if hold and act in ("update", "create", "find") else act
-    pairs = list(intent.get("values", []))
+    listed = [(f, v) for f, v in intent.get("values", []) if v != intent.get("name")]
+    pairs = list(listed)
     rng.shuffle(pairs)  # not the order the task text lists them in
-    values = ", ".join(f"{f} {fmt(v)}" for f, v in pairs)
+    if pairs == listed and len(pairs) > 1:
+        pairs = pairs[1:] + pairs[:1]
+    parts = [f"{f} {fmt(v)}" for f, v in pairs]
+    if intent.get("name") is not None:  # 'a club called C Club', as people name a new thing
+        parts.insert(rng.choice((0, len(parts))), f"called {fmt(intent['name'])}")
+    values = ", ".join(parts)
     text = pick(rng, REQUESTS[key]).format(
         x=mention(intent, persona, rng, heard) if "ref" in intent else "", f=intent.get("field", ""),
         v=fmt(intent.get("value")), n=intent.get("noun", "record"),

@@ -95,6 +95,7 @@ def create_task(catalog: ToolCatalog, plan: PlanBuilder, rng: random.Random, _an
               f"have a new {table.display} record added with {shown}", [plan.last],
               [row[key.param]] if key is not None else [], writes=True,
               intent=intent("create", noun=table.display,
+                            name=args.get(table.label.param) if table.label is not None else None,
                             values=[[table.column(p.column).display, args[p.name]] for p in tool.params
                                     if p.name in args]))
 

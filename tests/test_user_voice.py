@@ -1,0 +1,89 @@
+"""The rules user sounds like a person: a persona that stays, words of its own, reactions to what it
+heard, details held back until asked, and a goal that still gets done exactly."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+from generation.realism.text import bare_words, ngrams
+from generation.simulation import voice as V
+from generation.simulation.agent_oracle import OracleAgent
+from generation.simulation.user_rules import RulesUser
+from generation.values import mentions
+from tests.test_user_policy import _run, _world
+
+
+def test_persona_weights_are_respected():
+    rng = random.Random(0)
+    assert {V.choose_persona(rng, {"terse": 1.0, "chatty": 0.0}) for _ in range(50)} == {"terse"}
+    seen = Counter(V.choose_persona(rng, None) for _ in range(600))
+    assert set(seen) == set(V.PERSONAS) and min(seen.values()) > 50
+
+
+def test_requests_never_paste_the_task_text(tmp_path):
+    world = _world(tmp_path)
+    for seed in range(25):
+        tasks, result, _ = _run(world, OracleAgent(), seed)
+        task_runs = {g for t in tasks for s in t.subtasks for g in ngrams(bare_words(s.request), 8)}
+        task_runs |= {g for t in tasks for g in ngrams(bare_words(t.description), 8)}
+        for m in result.messages:
+            if m.role == "user":
+                assert not set(ngrams(bare_words(m.content), 8)) & task_runs, m.content
+
+
+def test_one_persona_per_dialogue_and_it_shows(tmp_path):
+    world = _world(tmp_path)
+    personas, typos = Counter(), 0
+    for seed in range(30):
+        _tasks, result, same_state = _run(world, OracleAgent(), seed)
+        assert result.completed and same_state  # the goal still gets done exactly
+        personas[result.state.persona] += 1
+        users = " ".join(m.content for m in result.messages if m.role == "user").split()
+        found = sum(w in V.TYPOS.values() for w in users)
+        if result.state.persona != "non_native":
+            assert found == 0, users  # only that voice misspells
+        typos += found
+    assert len(personas) >= 4 and typos > 0
+
+
+def test_the_user_reacts_to_values_the_agent_just_reported(tmp_path):
+    world = _world(tmp_path)
+    reacted = 0
+    for seed in range(30):
+        tasks, result, _ = _run(world, OracleAgent(), seed)
+        task_text = " ".join(t.model_dump_json() for t in tasks).lower()
+        messages = result.messages
+        for i, m in enumerate(messages):
+            if m.role != "user" or i < 3:
+                continue
+            heard = " ".join(x.content or "" for x in messages[:i] if x.role == "assistant")
+            said_before = " ".join(x.content or "" for x in messages[:i] if x.role == "user")
+            for word in {w.strip(".,?!") for w in m.content.split() if any(c.isdigit() for c in w)}:
+                if word and mentions(heard, word) and not mentions(task_text, word) and not mentions(said_before, word):
+                    reacted += 1
+                    break
+    assert reacted >= 10
+
+
+def test_a_held_back_detail_is_asked_for_then_given(tmp_path):
+    world = _world(tmp_path)
+    asked = 0
+    for seed in range(40):
+        _tasks, result, same_state = _run(world, OracleAgent(), seed)
+        messages = result.messages
+        for i, m in enumerate(messages[:-1]):
+            if m.role == "assistant" and m.content and (m.content.startswith(("Sure. What should", "Happy to.",
+                                                                               "Could you tell me"))):
+                answer = messages[i + 1]
+                assert answer.role == "user"
+                asked += 1
+        assert result.completed and same_state
+    assert asked >= 5
+
+
+def test_personas_steer_the_rules_user():
+    user = RulesUser(personas={"impatient": 1.0})
+    assert user.personas == {"impatient": 1.0}
+    rng = random.Random(3)
+    assert {V.choose_persona(rng, user.personas) for _ in range(20)} == {"impatient"}
