@@ -114,7 +114,9 @@ class RulesUser:
         text = self._words(state, batch[0], rng, hold)
         for ref in batch[1:]:
             text = text.rstrip(".?") + V.pick(rng, V.JOINS) + self._words(state, ref, rng, hold)
-        return V.styled(text, state.persona, rng, V.wants(state.persona, "polite", rng))
+        # no remark in the opening message: people start with what they came for
+        noun = (state.subtask(batch[0]).intent or {}).get("noun", "record") if state.user_turns else None
+        return V.styled(text, state.persona, rng, V.wants(state.persona, "polite", rng), noun)
 
     def _reaction(self, state: DialogueState, rng: random.Random) -> str:
         """A word on a value the agent just reported (read from the tool output, never made up)."""
@@ -160,9 +162,9 @@ def _heard(state: DialogueState) -> list[str]:
     """Values of the latest tool outputs that the agent's last reply states and the task never
     mentions: what a listener would pick up."""
     reply, outputs, users = "", [], 0
-    for m in reversed(state.messages):  # the agent's last two turns: a question or a proposal may sit between
+    for m in reversed(state.messages):  # the agent's last turns: a question or a proposal may sit between
         users += m.role == "user"
-        if users == 2 or m.role == "system":
+        if users == 3 or m.role == "system":
             break
         if m.role == "assistant" and m.content:
             reply += " " + m.content

@@ -15,14 +15,14 @@ from ..values import fmt
 PERSONAS = ("terse", "chatty", "vague", "precise", "impatient", "non_native")
 
 # per persona: chance to react to a value just heard, to hold a detail back, to be polite, to greet,
-# to open with a greeting alone, to ask about another field of a row just seen
+# to open with a greeting alone, to ask about another field of a row just seen, to add a remark
 TRAITS: dict[str, dict[str, float]] = {
-    "terse": {"react": 0.6, "hold": 0.3, "polite": 0.05, "greet": 0.2, "small_talk": 0.1, "curious": 0.25},
-    "chatty": {"react": 0.95, "hold": 0.3, "polite": 0.3, "greet": 0.7, "small_talk": 0.6, "curious": 0.7},
-    "vague": {"react": 0.75, "hold": 0.7, "polite": 0.15, "greet": 0.4, "small_talk": 0.5, "curious": 0.45},
-    "precise": {"react": 0.85, "hold": 0.15, "polite": 0.15, "greet": 0.3, "small_talk": 0.2, "curious": 0.7},
-    "impatient": {"react": 0.5, "hold": 0.35, "polite": 0.0, "greet": 0.1, "small_talk": 0.05, "curious": 0.15},
-    "non_native": {"react": 0.75, "hold": 0.4, "polite": 0.25, "greet": 0.5, "small_talk": 0.4, "curious": 0.5},
+    "terse": {"react": 0.6, "hold": 0.3, "polite": 0.05, "greet": 0.2, "small_talk": 0.1, "curious": 0.25, "chatter": 0.0},
+    "chatty": {"react": 0.95, "hold": 0.3, "polite": 0.3, "greet": 0.7, "small_talk": 0.6, "curious": 0.7, "chatter": 0.45},
+    "vague": {"react": 0.75, "hold": 0.7, "polite": 0.15, "greet": 0.4, "small_talk": 0.5, "curious": 0.45, "chatter": 0.2},
+    "precise": {"react": 0.85, "hold": 0.15, "polite": 0.15, "greet": 0.3, "small_talk": 0.2, "curious": 0.7, "chatter": 0.05},
+    "impatient": {"react": 0.5, "hold": 0.35, "polite": 0.0, "greet": 0.1, "small_talk": 0.05, "curious": 0.15, "chatter": 0.0},
+    "non_native": {"react": 0.75, "hold": 0.4, "polite": 0.25, "greet": 0.5, "small_talk": 0.4, "curious": 0.5, "chatter": 0.2},
 }
 
 GREETINGS = {
@@ -71,6 +71,10 @@ ANSWERS = ("{v}.", "it's {v}.", "make it {v}.", "the {f} is {v}.", "oh right, th
            "{v}, I think.", "{f} should be {v}.", "{v} for the {f}.", "let's say {v}.", "{f}? {v}.")
 MISSING = ("that's not quite what I asked.", "hm, I still need this:", "you missed something:",
            "I already asked, can you just do it:")
+CHATTER = ("I'm tidying up our {n}s this week.", "my manager asked me to look into this.",
+           "this is for the monthly report.", "it's been a long day here.", "we had some mix-ups with the {n}s lately.",
+           "I'm new to this system, so bear with me.", "I want to get this done before lunch.",
+           "a colleague asked me about it this morning.")
 SIDE = ("and what's its {f}?", "what about the {f}?", "hm, and the {f}?", "does it say the {f}?",
         "one more detail: the {f}?", "and {f}?", "what {f} does it have, out of curiosity?")
 SIDE_OF = ("and what's the {f} of {x}?", "{x}: what {f} does it have?", "what about {x}, its {f}?",
@@ -175,8 +179,11 @@ def _plural(noun: str) -> str:
     return noun if noun.endswith("s") else noun + "s"
 
 
-def styled(text: str, persona: str, rng: random.Random, polite: bool) -> str:
-    """The persona's surface: capitals, courtesy, typos (never inside a value: quoted or with digits)."""
+def styled(text: str, persona: str, rng: random.Random, polite: bool, noun: str | None = None) -> str:
+    """The persona's surface: a remark (``noun``: what it is about), capitals, courtesy, typos (never
+    inside a quoted value)."""
+    if noun is not None and wants(persona, "chatter", rng):
+        text = text + " " + pick(rng, CHATTER).format(n=noun)
     if persona == "non_native":
         words = text.split(" ")
         text = " ".join(TYPOS.get(w, w) if rng.random() < 0.3 else w for w in words)
