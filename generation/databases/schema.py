@@ -6,12 +6,14 @@ comes from the values actually stored, with the declared affinity as the fallbac
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .names import quote, singular, snake, words
 
+_DATE_LIKE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}")
 CATEGORICAL = 12  # at most this many distinct values (each used more than once) make a closed set
 
 _JSON_OF_STORAGE = {"integer": "integer", "real": "number", "text": "string"}
@@ -108,7 +110,9 @@ class Table:
     @property
     def label(self) -> Column | None:
         """The text column a person would use to name a row (name, title, ...)."""
-        texts = [c for c in self.columns if c.is_text and c.name not in self.primary_key]
+        # a date or time names no row for a person ('2024-12-29' is when, not which)
+        texts = [c for c in self.columns if c.is_text and c.name not in self.primary_key
+                 and not any(isinstance(v, str) and _DATE_LIKE.match(v) for v in c.common_values)]
         if not texts:
             return None
         preferred = ("name", "title", "last_name", "lname", "surname", "first_name", "fname")

@@ -69,7 +69,7 @@ REQUESTS: dict[str, tuple[str, ...]] = {
     "find_held": ("I'm looking for a {n}.", "can you find a {n} for me?", "I need to look up a {n}.",
                   "there's a {n} I want to check."),
 }
-SUMMARY_AVERAGE = (" and the average?", ", and what's the average?", " plus the average, if you have it.")
+SUMMARY_AVERAGE = (" and the average?", ", and what's the average?", ", plus the average if you have it?")
 JOINS = (" also, ", " and ", ". and ", ". oh, and ")
 REACTIONS = ("{v}, got it.", "ah, {v}. ok.", "so {v}, good to know.", "ok, {v} then.", "{v}? interesting.",
              "right, {v}.", "{v}, makes sense.", "hm, {v}. fine.", "noted: {v}.", "{v}, that's what I thought.",
@@ -80,10 +80,10 @@ ANSWERS = ("{v}.", "it's {v}.", "make it {v}.", "the {f} is {v}.", "oh right, th
            "{v}, I think.", "{f} should be {v}.", "{v} for the {f}.", "let's say {v}.", "{f}? {v}.")
 MISSING = ("that's not quite what I asked.", "hm, I still need this:", "you missed something:",
            "I already asked, can you just do it:")
-CHATTER = ("I'm tidying up our {n}s this week.", "my manager asked me to look into this.",
-           "this is for the monthly report.", "it's been a long day here.", "we had some mix-ups with the {n}s lately.",
+CHATTER = ("I'm tidying up our {n}s this week.", "My manager asked me to look into this.",
+           "This is for the monthly report.", "It's been a long day here.", "We had some mix-ups with the {n}s lately.",
            "I'm new to this system, so bear with me.", "I want to get this done before lunch.",
-           "a colleague asked me about it this morning.")
+           "A colleague asked me about it this morning.")
 SIDE = ("and what's its {f}?", "what about the {f}?", "hm, and the {f}?", "does it say the {f}?",
         "one more detail: the {f}?", "and {f}?", "what {f} does it have, out of curiosity?")
 SIDE_OF = ("and what's the {f} of {x}?", "{x}: what {f} does it have?", "what about {x}, its {f}?",
