@@ -101,7 +101,7 @@ DO_WHAT = {"update": ("change the {f}", "update it", "set the {f}", "fix the {f}
            "create": ("add the {n}", "create it", "save the new {n}", "register it")}
 CHECK_HEAD = ("can you check", "could you double-check", "please verify", "just confirm", "make sure")
 CHECK_WHAT = ("that it saved", "the {n} is right now", "the change went through", "it's there now",
-              "the {f} is updated", "it actually worked")
+              "the {f} is updated", "it really worked")
 DONE = ("that's all", "that's everything", "I'm done", "all good", "that covers it", "nothing else",
         "we're done", "that was it", "ok, finished")
 DONE_SCOPE = ("", "", " for now", " for today", " with the {n}s", " on my side")
