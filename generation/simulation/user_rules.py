@@ -17,6 +17,7 @@ from . import voice as V
 from .state import DialogueState, SubtaskRef
 
 MAX_REMINDERS = 2
+SIDE_ANSWER_STARTS = ("Its ", "The ", "That one has ", "There's no ")
 
 
 @dataclass
@@ -119,8 +120,11 @@ class RulesUser:
         return V.styled(text, state.persona, rng, V.wants(state.persona, "polite", rng), noun)
 
     def _reaction(self, state: DialogueState, rng: random.Random) -> str:
-        """A word on a value the agent just reported (read from the tool output, never made up)."""
-        if not V.wants(state.persona, "react", rng):
+        """A word on a value the agent just reported (read from the tool output, never made up); an
+        answer to the user's own side question is almost always taken up."""
+        asked_it = any(m.role == "assistant" and m.content and m.content.startswith(SIDE_ANSWER_STARTS)
+                       for m in state.messages[-1:])
+        if not (asked_it and rng.random() < 0.9) and not V.wants(state.persona, "react", rng):
             return ""
         heard = _heard(state)
         return V.pick(rng, V.REACTIONS).format(v=rng.choice(heard)) + " " if heard else ""

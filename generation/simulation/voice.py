@@ -17,12 +17,12 @@ PERSONAS = ("terse", "chatty", "vague", "precise", "impatient", "non_native")
 # per persona: chance to react to a value just heard, to hold a detail back, to be polite, to greet,
 # to open with a greeting alone, to ask about another field of a row just seen, to add a remark
 TRAITS: dict[str, dict[str, float]] = {
-    "terse": {"react": 0.6, "hold": 0.3, "polite": 0.05, "greet": 0.2, "small_talk": 0.1, "curious": 0.25, "chatter": 0.0},
-    "chatty": {"react": 0.95, "hold": 0.3, "polite": 0.3, "greet": 0.7, "small_talk": 0.6, "curious": 0.7, "chatter": 0.45},
-    "vague": {"react": 0.75, "hold": 0.7, "polite": 0.15, "greet": 0.4, "small_talk": 0.5, "curious": 0.45, "chatter": 0.2},
-    "precise": {"react": 0.85, "hold": 0.15, "polite": 0.15, "greet": 0.3, "small_talk": 0.2, "curious": 0.7, "chatter": 0.05},
-    "impatient": {"react": 0.5, "hold": 0.35, "polite": 0.0, "greet": 0.1, "small_talk": 0.05, "curious": 0.15, "chatter": 0.0},
-    "non_native": {"react": 0.75, "hold": 0.4, "polite": 0.25, "greet": 0.5, "small_talk": 0.4, "curious": 0.5, "chatter": 0.2},
+    "terse": {"react": 0.6, "hold": 0.3, "polite": 0.05, "greet": 0.2, "small_talk": 0.1, "curious": 0.35, "chatter": 0.0},
+    "chatty": {"react": 0.95, "hold": 0.3, "polite": 0.3, "greet": 0.7, "small_talk": 0.6, "curious": 0.75, "chatter": 0.45},
+    "vague": {"react": 0.75, "hold": 0.7, "polite": 0.15, "greet": 0.4, "small_talk": 0.5, "curious": 0.55, "chatter": 0.2},
+    "precise": {"react": 0.85, "hold": 0.15, "polite": 0.15, "greet": 0.3, "small_talk": 0.2, "curious": 0.75, "chatter": 0.05},
+    "impatient": {"react": 0.5, "hold": 0.35, "polite": 0.0, "greet": 0.1, "small_talk": 0.05, "curious": 0.25, "chatter": 0.0},
+    "non_native": {"react": 0.75, "hold": 0.4, "polite": 0.25, "greet": 0.5, "small_talk": 0.4, "curious": 0.6, "chatter": 0.2},
 }
 
 GREETINGS = {
