@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..llm.accounting import Accounting
 from ..records import Task
+from ..simulation.voice import persona_of
 from ..worlds.protocol import World
 from .assembly import history, without_tasks
 from .outcome import DialogueOutcome, Prior, TrialResult, record_of
@@ -33,7 +34,7 @@ class Episodes:
         meter = Accounting()
         rng = random.Random(f"{settings.seed}:{index}")
         prefix = f"{world.name}-s{settings.seed}-{index:06d}"
-        tasks, gold_hash = await self._plan(world, prior, rng, prefix, meter, outcome.events)
+        tasks, gold_hash = await self._plan(world, prior, rng, prefix, meter, outcome.events, index)
         if not tasks:
             outcome.records = [without_tasks(world, settings, mode, prefix, prior, meter, gold_hash)
                                for mode in settings.modes]
@@ -49,11 +50,13 @@ class Episodes:
         return TrialResult.of(outcome.records[0])
 
     async def _plan(self, world: World, prior: Prior | None, rng: random.Random, prefix: str,
-                    meter: Accounting, events: Counter) -> tuple[list[Task], str]:
+                    meter: Accounting, events: Counter, index: int) -> tuple[list[Task], str]:
         """The dialogue's new tasks, and the hash of the gold state they lead to."""
         gold = world.start(record_of(prior), wall_clock=False)
         try:
-            tasks = await write_tasks(Planning(world, self.settings, self.llm, rng, gold, prefix, meter, events))
+            persona = persona_of(self.settings.seed, index, self.settings.personas)
+            tasks = await write_tasks(Planning(world, self.settings, self.llm, rng, gold, prefix, meter, events,
+                                               persona))
             return tasks, gold.state_hash()
         finally:
             gold.close()
@@ -66,7 +69,8 @@ class Episodes:
         system = world.system_prompt()
         earlier = prior_record.tasks if prior_record is not None else []
         dialogue = Dialogue(world, index, prefix, prior, earlier + tasks, len(earlier), offer, system,
-                            history(prior, system), gold_hash, meter, outcome.events)
+                            history(prior, system), gold_hash, meter, outcome.events,
+                            persona_of(settings.seed, index, settings.personas))
         for mode in settings.modes:
             outcome.events["tasks_attempted"] += len(tasks)
             record = await play(dialogue, mode, settings, self.llm)

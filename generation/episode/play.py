@@ -38,6 +38,7 @@ class Dialogue:
     gold_hash: str
     meter: Accounting
     events: Counter
+    persona: str | None = None  # how the user talks in every mode (simulation/voice.py)
 
 
 async def play(d: Dialogue, mode: str, settings: EpisodeSettings, llm: LLMPool | None) -> DialogueRecord:
@@ -58,7 +59,7 @@ async def play(d: Dialogue, mode: str, settings: EpisodeSettings, llm: LLMPool |
         result = await simulate(mode=mode, tasks=d.tasks, system_prompt=d.system, user=user, agent=agent,
                                 env=session, rng=rng, max_user_turns=settings.max_user_turns, history=d.history,
                                 first_task=d.first_task, tools=d.offer.specs, messages_out=said,
-                                match=match, write_tools=write_tools)
+                                match=match, write_tools=write_tools, persona=d.persona)
         final_hash = state.state_hash()
     finally:
         state.close()

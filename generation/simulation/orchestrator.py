@@ -38,11 +38,12 @@ async def simulate(
     messages_out: list[Message] | None = None,
     match: str = "exact",
     write_tools: frozenset[str] = frozenset(),
+    persona: str | None = None,
 ) -> SimulationResult:
     messages = messages_out if messages_out is not None else []
     messages += list(history) if history else [Message(role="system", content=system_prompt)]
     state = DialogueState(mode=mode, tasks=tasks, messages=messages, first_task=first_task, tools=tools or [],
-                          match=match, write_tools=write_tools)
+                          match=match, write_tools=write_tools, persona=persona)
     termination = "max_user_turns"
     while state.user_turns < max_user_turns:
         turn = await user.next_turn(state, rng)

@@ -20,6 +20,7 @@ from ..llm.jsonreply import UnusableReply, ask_json, fresh_seed
 from ..llm.prompts import render
 from .policies import UserTurn
 from .state import DialogueState
+from .voice import describe_persona
 
 TOOL_RESULT_CHARS = 400
 META = re.compile(r"\b(dataset|assistant|task definition|simulat\w*|language model|as an ai)\b", re.I)
@@ -61,7 +62,8 @@ class LLMUser:
 
         Built incrementally: earlier messages of the view never change (prefix-cache friendly)."""
         if not self._view_cache:  # the opening cue stays, so every later view extends this one
-            self._view_cache = [{"role": "system", "content": render("user_simulator", goal=self._goal(state))},
+            self._view_cache = [{"role": "system", "content": render("user_simulator", goal=self._goal(state),
+                                                                 persona=describe_persona(state.persona))},
                                 {"role": "user", "content": "(The agent is waiting for you to start.)"}]
         view, pending = self._view_cache, self._pending
         for m in state.messages[self._seen:]:

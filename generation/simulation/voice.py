@@ -132,6 +132,27 @@ TYPOS = {"the": "teh", "what": "waht", "which": "wich", "please": "pls", "need":
          "because": "becuase", "does": "dose", "have": "hav"}
 
 
+# how each voice is described to an LLM user or task writer: the same knob steers every policy
+PERSONA_TEXT = {
+    "terse": "Terse: few words, no greetings or thanks, often one-word replies.",
+    "chatty": "Chatty: friendly, adds small remarks about your day or why you need this.",
+    "vague": "Vague: starts without the details and gives them only when asked.",
+    "precise": "Precise: names things exactly, quotes names and numbers.",
+    "impatient": "Impatient: wants it done fast, pushes when the agent is slow, never says please.",
+    "non_native": "Non-native speaker: simple sentences, occasional spelling mistakes (never in names or numbers).",
+}
+
+
+def persona_of(seed: int, index: int, weights: dict[str, float] | None) -> str:
+    """The persona of dialogue ``index``: drawn from its own stream, so the task writer, the user and
+    every mode of the dialogue agree on it."""
+    return choose_persona(random.Random(f"{seed}:{index}:persona"), weights)
+
+
+def describe_persona(persona: str | None) -> str:
+    return PERSONA_TEXT.get(persona or "", "Plain: a cooperative, ordinary person.")
+
+
 def pick(rng: random.Random, options: tuple[str, ...]) -> str:
     return options[rng.randrange(len(options))]
 

@@ -67,7 +67,8 @@ class World(Protocol):
     def synthesize_task(self, state: WorldState, rng: random.Random, task_id: str,
                         anchor: tuple[Any, str] | None) -> tuple[Task, Any] | None: ...
 
-    def task_writer_prompt(self, state: WorldState, rng: random.Random, count: int, mode: str) -> str: ...
+    def task_writer_prompt(self, state: WorldState, rng: random.Random, count: int, mode: str,
+                           persona: str | None = None) -> str: ...
 
     def write_task(self, raw: dict[str, Any], task_id: str, state: WorldState) -> Task:
         """A task from the task writer's object; raises ``Infeasible`` when its plan cannot run."""

@@ -14,6 +14,7 @@ from typing import Any
 from ..llm.prompts import render
 from ..records import Check, DialogueRecord, Environment, Message, Task
 from ..simulation.tool_simulator import SimulatedTools
+from ..simulation.voice import describe_persona
 from ..tasks import llm_writer
 from ..tools.toolsets import Toolset
 from .protocol import SessionContext, ToolOffer
@@ -58,11 +59,13 @@ class SimulatedWorld:
                         anchor: tuple[Any, str] | None) -> tuple[Task, Any] | None:
         raise NotImplementedError("rule-based tasks need SQL (the config requires tasks.policy: llm)")
 
-    def task_writer_prompt(self, state: NoState, rng: random.Random, count: int, mode: str) -> str:
+    def task_writer_prompt(self, state: NoState, rng: random.Random, count: int, mode: str,
+                           persona: str | None = None) -> str:
         # a tool to start from, drawn per dialogue: the rest of this prompt is the same for all
         focus = rng.choice([s["function"]["name"] for s in self.toolset.specs])
         return render("task_writer_simulated", domain=self.name.replace("_", " "), mode=mode,
-                      tools=llm_writer.tools_text(self.toolset.specs), count=count, focus=focus)
+                      tools=llm_writer.tools_text(self.toolset.specs), count=count, focus=focus,
+                      persona=describe_persona(persona))
 
     def write_task(self, raw: dict[str, Any], task_id: str, state: NoState) -> Task:
         return llm_writer.to_task(raw, task_id, None, None, set(self.toolset.returns))

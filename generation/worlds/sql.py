@@ -20,6 +20,7 @@ from ..tools.runtime import Toolbox, ToolOutput
 from ..tools.synthesis import synthesize_tools
 from ..tools.validation import ToolReport, validate_tools
 from ..validation import checks
+from ..simulation.voice import describe_persona
 from .protocol import SessionContext, ToolOffer
 
 
@@ -102,11 +103,12 @@ class SqlWorld:
                         anchor: tuple[Any, str] | None) -> tuple[Task, Any] | None:
         return self.synthesizer.synthesize(state, rng, task_id, anchor)
 
-    def task_writer_prompt(self, state: DatabaseCopy, rng: random.Random, count: int, mode: str) -> str:
+    def task_writer_prompt(self, state: DatabaseCopy, rng: random.Random, count: int, mode: str,
+                           persona: str | None = None) -> str:
         specs = [t.openai_spec() for t in self.catalog.tools]
         return render("task_writer_sql", domain=self.db.db_id.replace("_", " "), tools=llm_writer.tools_text(specs),
                       schema=llm_writer.schema_text(self), data_view=llm_writer.data_view(state, self, rng),
-                      count=count)
+                      count=count, persona=describe_persona(persona))
 
     def write_task(self, raw: dict[str, Any], task_id: str, state: DatabaseCopy) -> Task:
         return llm_writer.to_task(raw, task_id, self.toolbox, state, set(self.toolbox.tools))
