@@ -76,7 +76,7 @@ class OracleAgent:
             lines.append("The change went through without errors; I have no separate lookup to re-check it.")
         reads = [c for c in state.calls[calls_before:] if c.ok and not _is_write(env, PlannedCall(tool=c.name,
                                                                                                    arguments={}))]
-        opening = lead(rng) if reads and len(reads) == len(state.calls[calls_before:]) else ""
+        opening = lead(rng) if reads and len(reads) == len(state.calls[calls_before:]) and not checks else ""
         text = opening + " ".join(lines) if lines else IDLE
         state.messages.append(Message(role="assistant", content=text))
 

@@ -166,7 +166,9 @@ def describe_check(spec: dict[str, Any], value: Any, ok: bool) -> str:
     if not ok:
         # after a deletion the row is gone: that is the expected answer, not a failure
         return "I looked it up again and it's no longer in the system, as expected."
-    return f"I looked it up again: {describe_row(value, spec | {'kind': 'get'}, set())}"
+    shown = details(value, spec, set(), fallback=3)
+    name = row_name(value, spec)
+    return f"I looked it up again: {name} is there" + (f", with {shown}." if shown else ".")
 
 
 def side_answer(row: dict[str, Any], key: str, rng: random.Random) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from dataclasses import dataclass
 
 from ..values import fmt, mentions
@@ -136,7 +137,8 @@ class RulesUser:
         state.asked_for = []
         pairs = [(k.replace("_", " "), fmt(v)) for k, v in values.items()]
         if len(pairs) == 1:
-            return V.pick(rng, V.ANSWERS).format(f=pairs[0][0], v=pairs[0][1])
+            writes = any(state.subtask(r).writes for r in state.requested)
+            return V.pick(rng, V.ANSWERS_WRITE if writes else V.ANSWERS).format(f=pairs[0][0], v=pairs[0][1])
         listed = list(pairs)
         rng.shuffle(pairs)  # in the order they come to mind, not the form's
         if pairs == listed:
@@ -187,7 +189,10 @@ def _heard(state: DialogueState) -> list[str]:
         for row in rows:
             if isinstance(row, dict) and "error" not in row:
                 found += [fmt(v) for v in row.values() if v is not None and len(fmt(v)) > 1]
-    return sorted({v for v in found if (len(v) > 2 or v.isdigit()) and mentions(reply, v)
+    # a value heard is said on its own or quoted whole: not the 15 inside "2018-03-15"
+    quoted = set(re.findall(r'"([^"]*)"', reply))
+    loose = re.sub(r'"[^"]*"', " ", reply)
+    return sorted({v for v in found if (len(v) > 2 or v.isdigit()) and (v in quoted or mentions(loose, v))
                    and not mentions(known, v.lower())})
 
 

@@ -76,8 +76,10 @@ REACTIONS = ("{v}, got it.", "ah, {v}. ok.", "so {v}, good to know.", "ok, {v} t
              "oh, {v}? didn't expect that.", "{v}. good.", "ok so {v}.", "{v}, perfect.", "wait, {v}? huh, alright.",
              "{v}, matches my notes.", "{v}, I'll write that down.", "ah, {v}, that explains it.",
              "{v}, not what I remembered but ok.", "good, {v} is fine.")
-ANSWERS = ("{v}.", "it's {v}.", "make it {v}.", "the {f} is {v}.", "oh right, the {f}: {v}.", "sorry, {f} {v}.",
-           "{v}, I think.", "{f} should be {v}.", "{v} for the {f}.", "let's say {v}.", "{f}? {v}.")
+ANSWERS = ("{v}.", "it's {v}.", "the {f} is {v}.", "oh right, the {f}: {v}.", "sorry, {f} {v}.",
+           "{v}, I think.", "{f}? {v}.", "it's under {v}.")
+ANSWERS_WRITE = ("make it {v}.", "{f} should be {v}.", "{v} for the {f}.", "let's say {v}.", "the new {f} is {v}.",
+                 "change it to {v}.", "{v}, please.")
 MISSING = ("that's not quite what I asked.", "hm, I still need this:", "you missed something:",
            "I already asked, can you just do it:")
 CHATTER = ("I'm tidying up our {n}s this week.", "My manager asked me to look into this.",
