@@ -177,9 +177,5 @@ def side_answer(row: dict[str, Any], key: str, rng: random.Random) -> str:
     field = _words(key)
     if value in (None, ""):
         return f"There's no {field} on record for that one."
-    return pick_one(rng, (f"Its {field} is {say(value)}.", f"The {field} is {say(value)}.",
-                          f"That one has {field} {say(value)}."))
-
-
-def pick_one(rng: random.Random, options: tuple[str, ...]) -> str:
-    return options[rng.randrange(len(options))]
+    return rng.choice((f"Its {field} is {say(value)}.", f"The {field} is {say(value)}.",
+                       f"That one has {field} {say(value)}."))

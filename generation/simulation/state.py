@@ -47,6 +47,7 @@ class DialogueState:
     small_talk: bool = False  # the user's last message was a greeting alone: the agent greets back
     # the user asked about another field of a row it just saw: (the row, the field), answered from memory
     side_question: tuple[dict[str, Any], str] | None = None
+    asked_side: bool = False  # the user's last message was such a question: it takes up the answer
     asked_for: list[str] = field(default_factory=list)  # arguments the agent's last reply asked the user for
     clarified: set[tuple[int, int]] = field(default_factory=set)  # plan calls the agent already asked about
     user_turns: int = 0

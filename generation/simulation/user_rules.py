@@ -18,7 +18,6 @@ from . import voice as V
 from .state import DialogueState, SubtaskRef
 
 MAX_REMINDERS = 2
-SIDE_ANSWER_STARTS = ("Its ", "The ", "That one has ", "There's no ")
 
 
 @dataclass
@@ -72,10 +71,11 @@ class RulesUser:
         side = _side_question(state, rng) if V.wants(p, "curious", rng) else None
         if side is not None:
             row, key, name = side
-            state.side_question, state.requested = (row, key), []
             words = key.replace("_", " ")
             ask = V.pick(rng, V.SIDE_OF).format(f=words, x=name) if name else V.pick(rng, V.SIDE).format(f=words)
-            return UserTurn(self._reaction(state, rng) + ask, False)
+            text = self._reaction(state, rng) + ask
+            state.side_question, state.requested, state.asked_side = (row, key), [], True
+            return UserTurn(text, False)
         if state.pending():
             batch = self._batch(state, rng)
             return self._ask(state, batch, self._reaction(state, rng) + self._phrase(state, batch, rng))
@@ -123,8 +123,7 @@ class RulesUser:
     def _reaction(self, state: DialogueState, rng: random.Random) -> str:
         """A word on a value the agent just reported (read from the tool output, never made up); an
         answer to the user's own side question is almost always taken up."""
-        asked_it = any(m.role == "assistant" and m.content and m.content.startswith(SIDE_ANSWER_STARTS)
-                       for m in state.messages[-1:])
+        asked_it, state.asked_side = state.asked_side, False
         if not (asked_it and rng.random() < 0.9) and not V.wants(state.persona, "react", rng):
             return ""
         heard = _heard(state)
