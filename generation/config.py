@@ -108,7 +108,7 @@ class GenerationConfig(_Section):
     toolset: str | None = None  # simulated execution: tools with return schemas (JSON)
     seed: int = 0
     tasks_per_dialogue: dict[int, float] = Field(default_factory=lambda: {1: 0.35, 2: 0.4, 3: 0.25})
-    followup_probability: float = Field(0.5, ge=0, le=1)
+    followup_probability: float = Field(0.65, ge=0, le=1)
     max_tools_per_dialogue: int = Field(24, ge=1)
     continue_from: str | None = None
     workers: int = Field(1, ge=1)  # processes, each running its share of dialogues

@@ -36,13 +36,13 @@ def _world(tmp_path):
     return SqlWorld.build(db, QueryLimits(), 0)
 
 
-def _run(world, agent, seed, mode="user_oriented"):
+def _run(world, agent, seed, mode="user_oriented", user=None):
     config = GenerationConfig(tasks_per_dialogue={3: 1.0})
     rng = random.Random(seed)
     gold = world.db.copy()
     tasks = plan_rule_tasks(world, config.episode_settings(), rng, gold, "t", __import__("collections").Counter())
     copy = world.db.copy()
-    result = asyncio.run(simulate(mode=mode, tasks=tasks, system_prompt="sys", user=RulesUser(), agent=agent,
+    result = asyncio.run(simulate(mode=mode, tasks=tasks, system_prompt="sys", user=user or RulesUser(), agent=agent,
                                   env=SqlToolSession(world.toolbox, world.catalog, copy), rng=rng,
                                   max_user_turns=40))
     return tasks, result, copy.state_hash() == gold.state_hash()

@@ -3,6 +3,7 @@ heard, details held back until asked, and a goal that still gets done exactly.""
 
 from __future__ import annotations
 
+import json
 import random
 from collections import Counter
 
@@ -87,3 +88,30 @@ def test_personas_steer_the_rules_user():
     assert user.personas == {"impatient": 1.0}
     rng = random.Random(3)
     assert {V.choose_persona(rng, user.personas) for _ in range(20)} == {"impatient"}
+
+
+def test_a_user_who_misspeaks_corrects_itself_and_the_change_follows_the_correction(tmp_path):
+    """The user says a wrong value first; the agent reads it back, the user corrects it, the agent asks
+    again with the corrected value, and the write (and the final state) follow the correction."""
+    world = _world(tmp_path)
+    slipped = 0
+    for seed in range(40):
+        tasks, result, same_state = _run(world, OracleAgent(), seed, user=RulesUser(personas={"vague": 1.0}))
+        assert result.completed and same_state
+        slips = [(V.fmt(s.intent["slip"]), V.fmt(s.intent["value"]), t.gold_plan[s.calls[0]].tool)
+                 for t in tasks for s in t.subtasks if (s.intent or {}).get("slip") is not None]
+        messages = result.messages
+        for i, m in enumerate(messages[:-2]):
+            if m.role != "assistant" or "Just to confirm" not in (m.content or ""):
+                continue
+            proposal, answer = m.content.split("Just to confirm")[1], messages[i + 1].content
+            for wrong, meant, tool in slips:
+                if mentions(proposal, wrong) and mentions(answer, meant) and mentions(answer, wrong):
+                    slipped += 1  # read back wrong, corrected: asked again with the corrected value
+                    again = messages[i + 2].content.split("Just to confirm")[1]
+                    assert mentions(again, meant) and not mentions(again, wrong)
+        written = [json.loads(c.function.arguments) for m in messages for c in m.tool_calls or []]
+        for wrong, meant, tool in slips:
+            meant_written = any(meant in map(V.fmt, a.values()) for a in written)
+            assert meant_written or not any(c.function.name == tool for m in messages for c in m.tool_calls or [])
+    assert slipped >= 3

@@ -18,6 +18,7 @@ from .policies import ToolAccess
 from .replies import describe, describe_check, lead, row_name, say, side_answer
 from .state import DialogueState, MadeCall
 
+THANKS = ("No problem. ", "Got it, thanks for catching that. ", "Sure, I'll use that instead. ", "Noted. ")
 IDLE = "Is there anything else I can look up or change for you?"
 GREETINGS = ("Hi! Sure, what can I do for you?", "Hello! Happy to help. What do you need?",
              "Hi there. Of course, what would you like to do?", "Hello! What can I look up or change for you?")
@@ -70,8 +71,10 @@ class OracleAgent:
         elif approval:
             state.confirmations.update((t, j) for t, j, _ in approval)
             state.awaiting_approval = True
-            asks = " and ".join(_proposal(state, env, c) for _, _, c in approval)
-            lines.append(f"Just to confirm: I'll {asks}. Shall I go ahead?")
+            asks = " and ".join(_proposal(state, env, _as_stated(state, t, j, c)) for t, j, c in approval)
+            thanks = THANKS[rng.randrange(len(THANKS))] if state.corrected else ""
+            lines.append(f"{thanks}Just to confirm: I'll {asks}. Shall I go ahead?")
+        state.corrected = False
         if state.verify and not any(q[0] < 0 for q in checks):
             lines.append("The change went through without errors; I have no separate lookup to re-check it.")
         reads = [c for c in state.calls[calls_before:] if c.ok and not _is_write(env, PlannedCall(tool=c.name,
@@ -87,7 +90,7 @@ class OracleAgent:
         for t, j, call in calls:
             if t < 0 or (t, j) in state.clarified:
                 continue
-            unknown = [k for k, v in call.arguments.items()
+            unknown = [k for k, v in _as_stated(state, t, j, call).arguments.items()
                        if k not in call.bindings and k not in UNASKED and not _known(state, v)]
             if unknown:
                 state.clarified.add((t, j))
@@ -96,9 +99,10 @@ class OracleAgent:
         return None
 
     def _needs_approval(self, state: DialogueState, env: ToolAccess, queue) -> list:
-        if not self.confirm_writes or state.mode != "user_oriented":
-            return []
-        return [q for q in queue if q[0] >= 0 and _is_write(env, q[2]) and q[:2] not in state.confirmations]
+        asks = self.confirm_writes and state.mode == "user_oriented"
+        # a value the user gave differs from the plan: read it back, whatever the setting, so it can be fixed
+        return [q for q in queue if q[0] >= 0 and _is_write(env, q[2]) and q[:2] not in state.confirmations
+                and (asks or q[:2] in state.stated)]
 
     async def _step(self, state: DialogueState, env: ToolAccess, ready: list, n: int,
                     rng: random.Random) -> list[str]:
@@ -125,6 +129,10 @@ class OracleAgent:
         lines = []
         for ref in state.requested:
             t, s = ref
+            since = [m.content or "" for m in state.messages[state.asked_at.get(ref, 0):] if m.role == "assistant"]
+            answers = state.tasks[t].subtasks[s].answers
+            if any(since) and all(any(mentions(r, a) for r in since) for a in answers):
+                continue  # answered since the user asked: no need to say it again
             for j in state.tasks[t].subtasks[s].calls:
                 call = state.tasks[t].gold_plan[j]
                 if any(q[2] is call for q in queue):
@@ -152,6 +160,12 @@ class OracleAgent:
                 key_param, field = getter["param"], getter["field"]
                 checks.append(PlannedCall(tool=getter["tool"], arguments={key_param: made.output[field]}))
         return checks
+
+
+def _as_stated(state: DialogueState, t: int, j: int, call: PlannedCall) -> PlannedCall:
+    """The call with the values the user actually gave (a slip it has not corrected yet)."""
+    stated = state.stated.get((t, j))
+    return call.model_copy(update={"arguments": call.arguments | stated}) if stated else call
 
 
 def _is_write(env: ToolAccess, call: PlannedCall) -> bool:

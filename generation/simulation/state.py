@@ -50,6 +50,11 @@ class DialogueState:
     asked_side: bool = False  # the user's last message was such a question: it takes up the answer
     asked_for: list[str] = field(default_factory=list)  # arguments the agent's last reply asked the user for
     clarified: set[tuple[int, int]] = field(default_factory=set)  # plan calls the agent already asked about
+    # a value the user said by mistake and has not corrected yet, per subtask; ``stated`` holds it per plan
+    # call as the argument the user gave, for an agent that proposes what it heard
+    slips: dict[SubtaskRef, Any] = field(default_factory=dict)
+    stated: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    corrected: bool = False  # the user's last message corrected a value it had given
     user_turns: int = 0
     completed: bool = False
 

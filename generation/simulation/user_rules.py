@@ -42,7 +42,7 @@ class RulesUser:
             return self._ask(state, batch, text)
         if state.user_turns == 0 and V.wants(p, "small_talk", rng):
             state.small_talk = True  # a greeting alone: the request comes once the agent answers
-            return UserTurn(V.styled(V.pick(rng, V.GREET_ONLY).format(n=self._noun(state)), p, rng, False), False)
+            return UserTurn(V.styled(V.pick(rng, V.GREET_ONLY).format(**V.nouns(self._noun(state))), p, rng, False), False)
         if state.small_talk or state.user_turns == 0:
             opener = V.pick(rng, V.GREETINGS[p]) if not state.small_talk and V.wants(p, "greet", rng) else ""
             state.small_talk = False
@@ -50,6 +50,9 @@ class RulesUser:
             return self._ask(state, batch, opener + self._phrase(state, batch, rng))
         if state.asked_for:
             return UserTurn(self._reaction(state, rng) + self._answer(state, rng), False)
+        slipped = [r for r in state.requested if r in state.slips]
+        if slipped and (state.awaiting_approval or _asks_to_confirm(state)):
+            return UserTurn(self._correction(state, slipped[0], rng), False)
         if state.awaiting_approval or _asks_to_confirm(state):
             state.awaiting_approval = False  # same request, now approved
             return UserTurn(self._reaction(state, rng) + V.approval(rng, self._intent(state), p), False)
@@ -59,7 +62,9 @@ class RulesUser:
         if retry:
             for r in retry:
                 state.reminders[r] = state.reminders.get(r, 0) + 1
-            return self._ask(state, retry, V.pick(rng, V.MISSING) + " " + self._phrase(state, retry, rng, hold=False))
+            slipped = [r for r in retry if state.slips.pop(r, None) is not None]
+            head = V.pick(rng, V.SLIP_RETRY if slipped else V.MISSING)
+            return self._ask(state, retry, head + " " + self._phrase(state, retry, rng, hold=False))
         if missing:
             state.requested = []
             return UserTurn(V.pick(rng, V.GIVE_UP), False)
@@ -109,7 +114,37 @@ class RulesUser:
             return subtask.request
         if hold is None:
             hold = state.mode == "user_oriented" and V.wants(state.persona, "hold", rng)
-        return V.request(subtask.intent, state.persona, rng, hold, _heard(state))
+        said = subtask.intent
+        if (state.mode == "user_oriented" and ref not in state.revealed and said.get("slip") is not None
+                and V.wants(state.persona, "waver", rng) and self._slip(state, ref)):
+            said = said | {"value": said["slip"]}
+        return V.request(said, state.persona, rng, hold, _heard(state, latest=True))
+
+    @staticmethod
+    def _slip(state: DialogueState, ref: SubtaskRef) -> bool:
+        """Say the intent's slip instead of its value: noted for the correction, and as the argument the
+        user gave for an agent that reads it back."""
+        intent, (t, _) = state.subtask(ref).intent, ref
+        for j in state.subtask(ref).calls:
+            call = state.tasks[t].gold_plan[j]
+            for name, value in call.arguments.items():
+                if name not in call.bindings and value == intent["value"]:
+                    state.stated[(t, j)] = {name: intent["slip"]}
+                    state.slips[ref] = intent["slip"]
+                    return True
+        return False
+
+    @staticmethod
+    def _correction(state: DialogueState, ref: SubtaskRef, rng: random.Random) -> str:
+        """The agent read back the wrong value the user gave: the user corrects it, and the agent has to
+        ask again before it writes."""
+        intent, (t, _) = state.subtask(ref).intent, ref
+        slip = state.slips.pop(ref)
+        for j in state.subtask(ref).calls:
+            state.stated.pop((t, j), None)
+            state.confirmations.discard((t, j))
+        state.awaiting_approval, state.corrected = False, True
+        return V.pick(rng, V.CORRECTIONS).format(a=fmt(slip), b=fmt(intent["value"]), f=intent.get("field", "value"))
 
     def _phrase(self, state: DialogueState, batch: list[SubtaskRef], rng: random.Random,
                 hold: bool | None = None) -> str:
@@ -131,12 +166,13 @@ class RulesUser:
 
     def _answer(self, state: DialogueState, rng: random.Random) -> str:
         """The details the agent asked for, from the calls the user's request needs."""
-        values = {name: call.arguments[name] for r in state.requested for call in state.gold_calls(r)
-                  for name in state.asked_for if name in call.arguments}
+        values = {name: args[name] for r in state.requested for args in _given(state, r)
+                  for name in state.asked_for if name in args}
         state.asked_for = []
         pairs = [(k.replace("_", " "), fmt(v)) for k, v in values.items()]
-        if len(pairs) == 1:
-            writes = any(state.subtask(r).writes for r in state.requested)
+        if len(pairs) == 1:  # a value for a change is said as one: 'make it 12'
+            writes = any(name in call.arguments for r in state.requested if state.subtask(r).writes
+                         for call in state.gold_calls(r) for name in values)
             return V.pick(rng, V.ANSWERS_WRITE if writes else V.ANSWERS).format(f=pairs[0][0], v=pairs[0][1])
         listed = list(pairs)
         rng.shuffle(pairs)  # in the order they come to mind, not the form's
@@ -163,9 +199,15 @@ class RulesUser:
                 state.done.add(ref)
 
 
-def _heard(state: DialogueState) -> list[str]:
+def _given(state: DialogueState, ref: SubtaskRef) -> list[dict]:
+    """The arguments of the subtask's calls as the user has them in mind (a slip included)."""
+    t = ref[0]
+    return [state.tasks[t].gold_plan[j].arguments | state.stated.get((t, j), {}) for j in state.subtask(ref).calls]
+
+
+def _heard(state: DialogueState, latest: bool = False) -> list[str]:
     """Values of the latest tool outputs that the agent's last reply states and the task never
-    mentions: what a listener would pick up."""
+    mentions: what a listener would pick up. ``latest``: of the last output alone (the row in focus)."""
     reply, outputs, users = "", [], 0
     for m in reversed(state.messages):  # the agent's last turns: a question or a proposal may sit between
         users += m.role == "user"
@@ -173,7 +215,7 @@ def _heard(state: DialogueState) -> list[str]:
             break
         if m.role == "assistant" and m.content:
             reply += " " + m.content
-        if m.role == "tool":
+        if m.role == "tool" and not (latest and outputs):
             outputs.append(m.content or "")
     # what the user was given or has said: picking that up again is no reaction
     known = " ".join([t.model_dump_json() for t in state.tasks]

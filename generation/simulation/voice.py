@@ -10,19 +10,21 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from ..databases.names import plural
 from ..values import fmt
 
 PERSONAS = ("terse", "chatty", "vague", "precise", "impatient", "non_native")
 
 # per persona: chance to react to a value just heard, to hold a detail back, to be polite, to greet,
-# to open with a greeting alone, to ask about another field of a row just seen, to add a remark
+# to open with a greeting alone, to ask about another field of a row just seen, to add a remark, to
+# say a wrong value first and correct it when the agent reads it back
 TRAITS: dict[str, dict[str, float]] = {
-    "terse": {"react": 0.6, "hold": 0.3, "polite": 0.05, "greet": 0.2, "small_talk": 0.1, "curious": 0.35, "chatter": 0.0},
-    "chatty": {"react": 0.95, "hold": 0.3, "polite": 0.3, "greet": 0.7, "small_talk": 0.6, "curious": 0.75, "chatter": 0.45},
-    "vague": {"react": 0.75, "hold": 0.7, "polite": 0.15, "greet": 0.4, "small_talk": 0.5, "curious": 0.55, "chatter": 0.2},
-    "precise": {"react": 0.85, "hold": 0.15, "polite": 0.15, "greet": 0.3, "small_talk": 0.2, "curious": 0.75, "chatter": 0.05},
-    "impatient": {"react": 0.5, "hold": 0.35, "polite": 0.0, "greet": 0.1, "small_talk": 0.05, "curious": 0.25, "chatter": 0.0},
-    "non_native": {"react": 0.75, "hold": 0.4, "polite": 0.25, "greet": 0.5, "small_talk": 0.4, "curious": 0.6, "chatter": 0.2},
+    "terse": {"react": 0.6, "hold": 0.3, "polite": 0.05, "greet": 0.2, "small_talk": 0.1, "curious": 0.35, "chatter": 0.0, "waver": 0.2},
+    "chatty": {"react": 0.95, "hold": 0.3, "polite": 0.3, "greet": 0.7, "small_talk": 0.6, "curious": 0.75, "chatter": 0.45, "waver": 0.4},
+    "vague": {"react": 0.75, "hold": 0.7, "polite": 0.15, "greet": 0.4, "small_talk": 0.5, "curious": 0.55, "chatter": 0.2, "waver": 0.5},
+    "precise": {"react": 0.85, "hold": 0.15, "polite": 0.15, "greet": 0.3, "small_talk": 0.2, "curious": 0.75, "chatter": 0.05, "waver": 0.15},
+    "impatient": {"react": 0.5, "hold": 0.35, "polite": 0.0, "greet": 0.1, "small_talk": 0.05, "curious": 0.25, "chatter": 0.0, "waver": 0.3},
+    "non_native": {"react": 0.75, "hold": 0.4, "polite": 0.25, "greet": 0.5, "small_talk": 0.4, "curious": 0.6, "chatter": 0.2, "waver": 0.45},
 }
 
 GREETINGS = {
@@ -31,43 +33,43 @@ GREETINGS = {
     "impatient": ("", "ok, "), "non_native": ("Hello, ", "Hi, good day. "),
 }
 
-# {x}: the row as the user names it; {f}: a field; {v}: a value; {t}: linked rows; {n}: the noun
+# {x}: the row as the user names it ({xs}: whose); {f}: a field; {v}: a value; {t}: linked rows; {n}: the noun
 REQUESTS: dict[str, tuple[str, ...]] = {
     "find": ("can you look up {x}?", "I'm trying to find {x}.", "do you have {x} in there?", "pull up {x} for me.",
              "I need {x}, can you find it?", "is {x} in the system?", "could you check {x}?",
              "start with {x}, would you?", "first thing: {x}. what do you have on it?", "got anything on {x}?",
              "let's begin with {x}.", "look for {x} real quick."),
-    "detail": ("what's {x}'s {f}?", "what {f} does {x} have?", "tell me the {f} for {x}.",
-               "I need {x}'s {f}.", "{f} of {x}?", "and what about {x}, the {f}?", "how about {x}: its {f}?",
-               "remind me of {x}'s {f}.", "do you know {x}'s {f} offhand?", "I'm curious about the {f} for {x}.",
+    "detail": ("what's {xs} {f}?", "what {f} does {x} have?", "tell me the {f} for {x}.",
+               "I need {xs} {f}.", "{f} of {x}?", "and what about {x}, the {f}?", "how about {x}: its {f}?",
+               "remind me of {xs} {f}.", "do you know {xs} {f} offhand?", "I'm curious about the {f} for {x}.",
                "what does it say for {x} under {f}?"),
     "children": ("which {t} does {x} have?", "what {t} are linked to {x}?", "can you list the {t} for {x}?",
-                 "show me {x}'s {t}.", "any {t} under {x}?", "I'd like to see the {t} of {x}.",
-                 "pull the {t} attached to {x}.", "what {t} go with {x}?", "walk me through {x}'s {t}."),
+                 "show me {xs} {t}.", "any {t} under {x}?", "I'd like to see the {t} of {x}.",
+                 "pull the {t} attached to {x}.", "what {t} go with {x}?", "walk me through {xs} {t}."),
     "parent": ("what {t} is {x} part of?", "what's the {t} for {x}?", "which {t} is {x} under?",
                "tell me the {t} that {x} is part of.", "{x} is under which {t}?"),
-    "summary": ("how many {t} does {x} have?", "give me a count of {x}'s {t}.", "how many {t} are there for {x}?",
-                "what's the number of {t} for {x}?", "count {x}'s {t} for me.", "roughly how many {t} has {x} got?",
+    "summary": ("how many {t} does {x} have?", "give me a count of {xs} {t}.", "how many {t} are there for {x}?",
+                "what's the number of {t} for {x}?", "count {xs} {t} for me.", "roughly how many {t} has {x} got?",
                 "tally up the {t} for {x}."),
-    "update": ("switch {x}'s {f} to {v}.", "{x}'s {f} needs to be {v} now.", "set the {f} on {x} to {v}.",
-               "can you update {x}? the {f} should be {v}.", "I want {x}'s {f} changed to {v}.",
-               "can you make {x}'s {f} {v}?"),
-    "update_held": ("I need to fix {x}'s {f}.", "{x}'s {f} is wrong, can you fix it?",
+    "update": ("switch {xs} {f} to {v}.", "{xs} {f} needs to be {v} now.", "set the {f} on {x} to {v}.",
+               "can you update {x}? the {f} should be {v}.", "I want {xs} {f} changed to {v}.",
+               "can you make {xs} {f} {v}?"),
+    "update_held": ("I need to fix {xs} {f}.", "{xs} {f} is wrong, can you fix it?",
                     "{x} needs a new {f}."),
     "delete": ("I need {x} removed.", "delete {x}, please.", "{x} has to go, can you delete it?",
                "get rid of {x}.", "can you remove {x} from the system?", "{x} shouldn't be there anymore, delete it.",
                "we're dropping {x}, remove it.", "scrap {x}."),
-    "rank": ("which {n}s have the most {t}? the top three is fine.", "who are the top three {n}s by number of {t}?",
-             "show me the three {n}s with the most {t}.", "top three {n}s by {t}?"),
-    "top": ("which three {n}s have the {o} {f}?", "show me the {n}s with the {o} {f}, top three.",
-            "give me the three {n}s with the {o} {f}.", "{o} {f}: which three {n}s?"),
-    "range": ("which {n}s have {f} from {lo} up to {hi}?", "anything with a {f} from {lo} to {hi}?",
-              "list the {n}s whose {f} is {lo} to {hi}.", "{n}s with {f} {lo} to {hi}?"),
-    "create": ("I'd like to add a new {n}, {vals}.", "can you create a {n}, {vals}?",
+    "rank": ("which {ns} have the most {t}? the top three is fine.", "who are the top three {ns} by number of {t}?",
+             "show me the three {ns} with the most {t}.", "top three {ns} by {t}?"),
+    "top": ("which three {ns} have the {o} {f}?", "show me the {ns} with the {o} {f}, top three.",
+            "give me the three {ns} with the {o} {f}.", "{o} {f}: which three {ns}?"),
+    "range": ("which {ns} have {f} from {lo} up to {hi}?", "anything with a {f} from {lo} to {hi}?",
+              "list the {ns} whose {f} is {lo} to {hi}.", "{ns} with {f} {lo} to {hi}?"),
+    "create": ("I'd like to add a new {n}, {vals}.", "can you create {an}, {vals}?",
                "new {n} to register, {vals}.", "please set up a new {n} {vals}."),
     "create_held": ("I need to add a new {n}.", "can you create a new {n} for me?", "there's a new {n} to register."),
-    "find_held": ("I'm looking for a {n}.", "can you find a {n} for me?", "I need to look up a {n}.",
-                  "there's a {n} I want to check."),
+    "find_held": ("I'm looking for {an}.", "can you find {an} for me?", "I need to look up {an}.",
+                  "there's {an} I want to check."),
 }
 SUMMARY_AVERAGE = (" and the average?", ", and what's the average?", ", plus the average if you have it?")
 JOINS = (" also, ", " and ", ". and ", ". oh, and ")
@@ -82,18 +84,24 @@ ANSWERS_WRITE = ("make it {v}.", "{f} should be {v}.", "{v} for the {f}.", "let'
                  "change it to {v}.", "{v}, please.")
 MISSING = ("that's not quite what I asked.", "hm, I still need this:", "you missed something:",
            "I already asked, can you just do it:")
-CHATTER = ("I'm tidying up our {n}s this week.", "My manager asked me to look into this.",
-           "This is for the monthly report.", "It's been a long day here.", "We had some mix-ups with the {n}s lately.",
+CHATTER = ("I'm tidying up our {ns} this week.", "My manager asked me to look into this.",
+           "This is for the monthly report.", "It's been a long day here.", "We had some mix-ups with the {ns} lately.",
            "I'm new to this system, so bear with me.", "I want to get this done before lunch.",
            "A colleague asked me about it this morning.")
 SIDE = ("and what's its {f}?", "what about the {f}?", "hm, and the {f}?", "does it say the {f}?",
         "one more detail: the {f}?", "and {f}?", "what {f} does it have, out of curiosity?")
 SIDE_OF = ("and what's the {f} of {x}?", "{x}: what {f} does it have?", "what about {x}, its {f}?",
            "quick one: the {f} of {x}?")
+# {a}: the value said by mistake, {b}: the one meant, {f}: the field
+CORRECTIONS = ("wait, not {a}. make it {b}.", "hm, actually {b}, not {a}. sorry.", "oh, sorry, I meant {b}, not {a}.",
+               "hold on, did I say {a}? it should be {b}.", "actually, let's go with {b} instead of {a}.",
+               "no wait, {b}. my mistake.", "scratch that, the {f} should be {b}.", "ah no, {a} is wrong. {b}.",
+               "oops. {b}, not {a}.", "correction: {b}. I mixed it up with something else.")
+SLIP_RETRY = ("sorry, I misspoke earlier.", "that's my fault, I gave you the wrong value.", "ah, I said it wrong before.")
 GIVE_UP = ("never mind, I'll sort it out later.", "forget it for now.", "ok, let's leave it.")
-GREET_ONLY = ("hi, can you help me with the {n}s?", "hello, I have a question about a {n}.",
+GREET_ONLY = ("hi, can you help me with the {ns}?", "hello, I have a question about {an}.",
               "hey, I need some help with {n} stuff.", "hi there, got a minute for some {n} questions?",
-              "good morning, I'm working on our {n}s today.")
+              "good morning, I'm working on our {ns} today.")
 
 # short turns are assembled from parts, so they vary like people's do (and name what they are about)
 YES = ("yes", "ok", "sure", "yep", "correct", "right", "fine", "yeah", "alright", "exactly")
@@ -106,7 +114,7 @@ CHECK_WHAT = ("that it saved", "the {n} is right now", "the change went through"
               "the {f} is updated", "it really worked")
 DONE = ("that's all", "that's everything", "I'm done", "all good", "that covers it", "nothing else",
         "we're done", "that was it", "ok, finished")
-DONE_SCOPE = ("", "", " for now", " for today", " with the {n}s", " on my side")
+DONE_SCOPE = ("", "", " for now", " for today", " with the {ns}", " on my side")
 DONE_END = (".", ".", ", thanks.", ", bye.", ". cheers.", "!", ", great.")
 
 
@@ -116,18 +124,18 @@ def approval(rng: random.Random, intent: dict[str, Any] | None, persona: str = "
         return pick(rng, YES) + pick(rng, (".", "!", ""))
     text = f"{pick(rng, YES)}, {pick(rng, GO)}"
     if intent and intent.get("act") in DO_WHAT and rng.random() < 0.6:
-        what = pick(rng, DO_WHAT[intent["act"]]).format(f=intent.get("field", "value"), n=intent.get("noun", "record"))
+        what = pick(rng, DO_WHAT[intent["act"]]).format(f=intent.get("field", "value"), **nouns(intent.get("noun", "record")))
         text += pick(rng, (" and ", ", ", ": ")) + what
     return text + "."
 
 
 def check(rng: random.Random, intent: dict[str, Any] | None) -> str:
-    what = pick(rng, CHECK_WHAT).format(f=(intent or {}).get("field", "value"), n=(intent or {}).get("noun", "record"))
+    what = pick(rng, CHECK_WHAT).format(f=(intent or {}).get("field", "value"), **nouns((intent or {}).get("noun", "record")))
     return f"{pick(rng, CHECK_HEAD)} {what}?"
 
 
 def closing(rng: random.Random, noun: str) -> str:
-    return pick(rng, DONE) + pick(rng, DONE_SCOPE).format(n=noun) + pick(rng, DONE_END)
+    return pick(rng, DONE) + pick(rng, DONE_SCOPE).format(**nouns(noun)) + pick(rng, DONE_END)
 
 
 TYPOS = {"the": "teh", "what": "waht", "which": "wich", "please": "pls", "need": "ned", "change": "chnage",
@@ -197,9 +205,10 @@ def request(intent: dict[str, Any], persona: str, rng: random.Random, hold: bool
     if intent.get("name") is not None:  # 'a club called C Club', as people name a new thing
         parts.insert(rng.choice((0, len(parts))), f"called {fmt(intent['name'])}")
     values = ", ".join(parts)
+    x = mention(intent, persona, rng, heard) if "ref" in intent else ""
     text = pick(rng, REQUESTS[key]).format(
-        x=mention(intent, persona, rng, heard) if "ref" in intent else "", f=intent.get("field", ""),
-        v=fmt(intent.get("value")), n=intent.get("noun", "record"),
+        x=x, xs="its" if x == "it" else x + "'s", f=intent.get("field", ""),
+        v=fmt(intent.get("value")), **nouns(intent.get("noun", "record")),
         t=intent.get("target", "record") if act == "parent" else _plural(intent.get("target", "record")),
         o=intent.get("order", ""), lo=fmt(intent.get("low")), hi=fmt(intent.get("high")), vals=values)
     if act == "summary" and intent.get("average"):
@@ -208,19 +217,25 @@ def request(intent: dict[str, Any], persona: str, rng: random.Random, hold: bool
 
 
 def _plural(noun: str) -> str:
-    return noun if noun.endswith("s") else noun + "s"
+    head, _, last = noun.rpartition(" ")
+    return f"{head} {plural(last)}".strip()
+
+
+def nouns(noun: str) -> dict[str, str]:
+    """The placeholders for a noun: {n} 'airline', {ns} 'airlines', {an} 'an airline'."""
+    return {"n": noun, "ns": _plural(noun), "an": ("an " if noun[:1].lower() in "aeiou" else "a ") + noun}
 
 
 def styled(text: str, persona: str, rng: random.Random, polite: bool, noun: str | None = None) -> str:
     """The persona's surface: a remark (``noun``: what it is about), capitals, courtesy, typos (never
     inside a quoted value)."""
-    if noun is not None and wants(persona, "chatter", rng):
-        text = text + " " + pick(rng, CHATTER).format(n=noun)
+    if polite and "please" not in text:
+        text = text.rstrip(".?") + pick(rng, (", please.", ", thanks.", " please?")) if text[-1:] in ".?" else text
+    if noun is not None and wants(persona, "chatter", rng):  # the remark after the request, courtesy and all
+        text = text + " " + pick(rng, CHATTER).format(**nouns(noun))
     if persona == "non_native":
         words = text.split(" ")
         text = " ".join(TYPOS.get(w, w) if rng.random() < 0.3 else w for w in words)
-    if polite and "please" not in text:
-        text = text.rstrip(".?") + pick(rng, (", please.", ", thanks.", " please?")) if text[-1:] in ".?" else text
     if persona in ("precise", "chatty"):
         text = text[:1].upper() + text[1:]
     if persona == "impatient" and rng.random() < 0.4:

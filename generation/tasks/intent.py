@@ -6,7 +6,8 @@ An intent is a JSON object with ``act`` and the pieces the words need, values as
 - ``detail``: one field of a row (``field``)
 - ``children`` / ``parent``: the rows linked to a row, or the one it belongs to (``target``: their noun)
 - ``summary``: how many linked rows a row has (``target``, ``average``: the average is asked too)
-- ``update``: a field of a row set to ``value``; ``delete``: a row removed
+- ``update``: a field of a row set to ``value``; ``slip``, when set, is another value of the field the
+  user may say first and then correct (the gold plan holds ``value``); ``delete``: a row removed
 - ``rank``: the three rows with the most linked ``target`` rows; ``top``: the three with the
   ``order`` (highest/lowest) ``field``; ``range``: rows whose ``field`` lies in ``low``..``high``
 - ``create``: a new ``noun`` row with ``values`` (pairs of field words and value)

@@ -49,6 +49,14 @@ class PlanBuilder:
         self.outputs.append(out.value)
         return out.value
 
+    def mark(self) -> tuple[int, int]:
+        return len(self.calls), len(self.steps)
+
+    def rewind(self, mark: tuple[int, int]) -> None:
+        """Forget the calls and steps planned since ``mark`` (their writes are undone by a savepoint)."""
+        calls, steps = mark
+        del self.calls[calls:], self.outputs[calls:], self.depth[calls:], self.steps[steps:]
+
     @property
     def last(self) -> int:
         return len(self.calls) - 1

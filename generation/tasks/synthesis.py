@@ -14,6 +14,7 @@ from functools import partial
 from typing import Any, Callable
 
 from ..databases.database import DatabaseCopy
+from ..databases.names import quote
 from ..databases.schema import Table
 from ..records import Rubric, Task
 from ..tools.arguments import coerce, column_values
@@ -26,6 +27,7 @@ from .intent import intent, row_ref
 from .plan import Infeasible, PlanBuilder
 
 DIFFICULTY = {1: "easy", 2: "medium"}
+MORE_ON_ENTITY = 0.45  # chance of a second, different request about the row a task is about
 
 
 @dataclass(frozen=True)
@@ -115,9 +117,9 @@ class TaskSynthesizer:
             raise Infeasible("no searchable table")
         table = rng.choice(tables)
         label = table.label
-        values = [v for v in column_values(plan.copy, table.name, label.name) if str(v).strip()]
+        values = [v for v in _unique_values(plan.copy, table, label) if str(v).strip()]
         if not values:
-            raise Infeasible("no labels")
+            raise Infeasible("no label names one row")
         target = rng.choice(values)
         tool = self.catalog.get("search", table.name)
         rows = plan.run(tool, {label.param: str(target)})
@@ -139,18 +141,34 @@ class TaskSynthesizer:
         it = f"that same {entity.table.display}" if anchor is not None else "it"
         follow = self._act(plan, rng, entity, it, allow_delete=True, chain=anchor is None)
         deleted = any(s.writes and not s.answers for s in plan.steps)
+        if not deleted and rng.random() < MORE_ON_ENTITY:
+            self._another(plan, rng, entity)
         plan.subject = None if deleted else Entity(entity.table, entity.row, -1, -1)
         if follow is not None and rng.random() < 0.6:
             # the user names the linked record, so the agent has to pick it out of the list
             self._act(plan, rng, follow, follow.name, allow_delete=False, chain=False, came_from=entity.table.name)
 
+    def _another(self, plan: PlanBuilder, rng: random.Random, entity: Entity) -> None:
+        """A second, different thing about the same row ('and what's its rating? change its status to
+        closed'), left out when there is none."""
+        done = {self.catalog.by_name[c.tool].kind for c in plan.calls}
+        mark = plan.mark()
+        try:
+            with plan.copy.savepoint("another"):
+                self._act(plan, rng, entity, "it", allow_delete=False, chain=False, skip=done)
+        except Infeasible:
+            plan.rewind(mark)
+
     def _act(self, plan, rng, entity: Entity, it: str, allow_delete: bool, chain: bool,
-             came_from: str | None = None) -> Entity | None:
+             came_from: str | None = None, skip: set[str] = frozenset()) -> Entity | None:
         """One action on ``entity``; returns a new entity it led to (for a further step), if any."""
         actions = [
             t for t in self.catalog.actions(entity.table.name)
             if (allow_delete or t.kind != "delete") and not (t.kind == "parent" and t.table == came_from)
+            and t.kind not in skip
         ]
+        if any(t.kind == "delete" for t in actions) and self._referenced(plan.copy, entity):
+            actions = [t for t in actions if t.kind != "delete"]  # other rows still point to it
         if entity.call >= 0:  # its details are already in an earlier output
             actions = [t for t in actions if t.kind != "get"]
         if not actions:
@@ -180,15 +198,13 @@ class TaskSynthesizer:
                       intent=intent("summary", target=self._counted_noun(row), average=len(numbers) > 1,
                                     **_ref(entity, it)))
         elif tool.kind == "update":
-            field, new = self._new_value(plan.copy, entity, rng)
+            field, new, slip = self._new_value(plan.copy, entity, rng)
             row = plan.run(tool, args | {field.param: new}, binding)
             plan.step(f"please change the {field.display} of {it} to {fmt(new)}.",
                       f"have the {field.display} of {entity.name} changed to {fmt(new)}",
                       [plan.last], [row[field.param]], writes=True,
-                      intent=intent("update", field=field.display, value=new, **_ref(entity, it)))
+                      intent=intent("update", field=field.display, value=new, slip=slip, **_ref(entity, it)))
         elif tool.kind == "delete":
-            if self._referenced(plan.copy, entity):
-                raise Infeasible("other records still point to this row")
             plan.run(tool, args, binding)
             plan.step(f"please delete {it} from the records.", f"have {entity.name} deleted",
                       [plan.last], [], writes=True, intent=intent("delete", **_ref(entity, it)))
@@ -227,6 +243,8 @@ class TaskSynthesizer:
         return next((t.display for t in self.catalog.schema.tables if t.slug == slug), "linked record")
 
     def _new_value(self, copy: DatabaseCopy, entity: Entity, rng: random.Random):
+        """(field, new value, slip): a value the column could hold, and a second one the user may say
+        first by mistake and then correct (None when there is none)."""
         table = entity.table
         fk_cols = {c for fk in self.catalog.schema.foreign_keys if fk.table == table.name for c in fk.columns}
         candidates = [
@@ -237,19 +255,28 @@ class TaskSynthesizer:
         if not candidates:
             raise Infeasible("no field worth updating")
         field = rng.choice(candidates)
-        old = entity.row.get(field.param)
-        if field.is_numeric and isinstance(old, (int, float)) and not isinstance(old, bool):
-            new = old + rng.randint(1, 9) if field.param_type == "integer" else round(old * 1.1 + 1, 2)
-        else:
-            others = [v for v in column_values(copy, table.name, field.name) if v != old]
-            if not others:
-                raise Infeasible("no other value")
-            new = coerce(rng.choice(others), field.param_type)
-        return field, new
+        old = self._current(copy, entity, field)
+        observed = column_values(copy, table.name, field.name)
+        if field.is_numeric:
+            draws = _numbers_in_range(observed, field.param_type, rng)
+        else:  # a status or a category: another value the column already holds
+            draws = [coerce(v, field.param_type) for v in rng.sample(observed, len(observed))]
+        draws = [v for i, v in enumerate(draws) if v != old and v not in draws[:i]]
+        if not draws:
+            raise Infeasible("no other value")
+        return field, draws[0], draws[1] if len(draws) > 1 else None
+
+    @staticmethod
+    def _current(copy: DatabaseCopy, entity: Entity, field) -> Any:
+        """The field's value now: an earlier task may have changed the row since it was found."""
+        key = entity.table.key
+        if key is None:
+            return entity.row.get(field.param)
+        row = copy.conn.execute(f"SELECT {quote(field.name)} FROM {quote(entity.table.name)} "
+                                f"WHERE {quote(key.name)} = ?", (entity.key,)).fetchone()
+        return row[0] if row else entity.row.get(field.param)
 
     def _referenced(self, copy: DatabaseCopy, entity: Entity) -> bool:
-        from ..databases.names import quote
-
         for fk in self.catalog.schema.foreign_keys:
             if fk.ref_table == entity.table.name:
                 values = [entity.row[entity.table.column(c).param] for c in fk.ref_columns]
@@ -265,6 +292,29 @@ def _ref(entity: Entity, mention: str) -> dict[str, Any]:
     return row_ref(entity.table.display, name if name not in (None, "") else None, entity.key, mention)
 
 
+def _unique_values(copy: DatabaseCopy, table: Table, label) -> list[Any]:
+    """Label values that name exactly one row (at most 500, in order)."""
+    column = quote(label.name)
+    rows = copy.conn.execute(f"SELECT {column} FROM {quote(table.name)} WHERE {column} IS NOT NULL "
+                             f"GROUP BY {column} HAVING count(*) = 1 ORDER BY {column} LIMIT 500")
+    return [r[0] for r in rows]
+
+
+def _numbers_in_range(observed: list[Any], json_type: str, rng: random.Random) -> list[Any]:
+    """A few values inside the column's observed range, written to its precision: a quantity a person
+    would set, not the old one nudged by a constant."""
+    numbers = [v for v in observed if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if not numbers:
+        return []
+    lo, hi = min(numbers), max(numbers)
+    if json_type == "integer":
+        return [rng.randint(int(lo), int(hi)) for _ in range(4)]
+    places = min(2, max(len(f"{v}".partition(".")[2].rstrip("0")) for v in numbers))
+    return [round(rng.uniform(lo, hi), places) for _ in range(4)]
+
+
 def _detail_field(table: Table, rng: random.Random):
-    fields = [c for c in table.columns if c.name not in table.primary_key] or list(table.columns)
+    named = {table.label.name} if table.label is not None else set()  # the user already said its name
+    fields = ([c for c in table.columns if c.name not in table.primary_key and c.name not in named]
+              or [c for c in table.columns if c.name not in table.primary_key] or list(table.columns))
     return rng.choice(fields)
