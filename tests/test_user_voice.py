@@ -108,7 +108,7 @@ def test_a_user_who_misspeaks_corrects_itself_and_the_change_follows_the_correct
             for wrong, meant, tool in slips:
                 if mentions(proposal, wrong) and mentions(answer, meant) and mentions(answer, wrong):
                     slipped += 1  # read back wrong, corrected: asked again with the corrected value
-                    again = messages[i + 2].content.split("Just to confirm")[1]
+                    again = next(x.content for x in messages[i + 2:] if x.content).split("Just to confirm")[1]
                     assert mentions(again, meant) and not mentions(again, wrong)
         written = [json.loads(c.function.arguments) for m in messages for c in m.tool_calls or []]
         for wrong, meant, tool in slips:

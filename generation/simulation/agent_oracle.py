@@ -114,12 +114,14 @@ class OracleAgent:
         state.messages.append(Message(role="assistant", content=None, tool_calls=tool_calls))
         lines = []
         for tc, (t, j, call) in zip(tool_calls, ready):
+            before = _before(state, env, env.spec(call.tool), call)
             out = await env.call(call.tool, tc.function.arguments)
             state.calls.append(MadeCall(call.tool, call.arguments, out.ok, out.value))
             state.messages.append(Message(role="tool", tool_call_id=tc.id, name=call.tool, content=out.content))
             spec = env.spec(call.tool)
-            lines.append(describe_check(spec, out.value, out.ok) if t < 0
-                         else describe(spec, out.value, out.ok, _answers(state, t, j), rng))
+            line = (describe_check(spec, out.value, out.ok) if t < 0
+                    else describe(spec, out.value, out.ok, _answers(state, t, j), rng))
+            lines.append(line[:-1] + f" (it was {before})." if before and out.ok and line.endswith(".") else line)
         return lines
 
     @staticmethod
@@ -218,18 +220,34 @@ def _proposal(state: DialogueState, env: ToolAccess, call: PlannedCall) -> str:
         rest = [f"{fields.get(k, k.replace('_', ' '))} {say(v)}" for k, v in call.arguments.items()
                 if k != label and v not in (None, "")][:4]
         return f"add a new {entity}{named}" + (f" with {', '.join(rest)}" if rest else "")
-    row = _known_row(state, key, call.arguments.get(key)) if key else None
+    row = _known_row(state, env, spec, call.arguments.get(key)) if key else None
     name = row_name(row, spec) if row else f"{entity} {say(call.arguments.get(key))}"
     if kind == "delete":
         return f"delete {name} (this can't be undone)"
-    changes = [f"the {fields.get(k, k.replace('_', ' '))} of {name} to {say(v)}"
+    # the value it has now, when the conversation has seen it: the user can tell the right field is changing
+    changes = [f"the {fields.get(k, k.replace('_', ' '))} of {name} "
+               + (f"from {say(row[k])} " if row and row.get(k) not in (None, "", v) else "") + f"to {say(v)}"
                for k, v in call.arguments.items() if k != key]
     return "change " + " and ".join(changes) if changes else f"update {name}"
 
 
-def _known_row(state: DialogueState, key: str, value: Any) -> dict[str, Any] | None:
-    """The latest row the conversation has seen with this key value."""
+def _before(state: DialogueState, env: ToolAccess, spec: dict[str, Any], call: PlannedCall) -> str | None:
+    """What an update overwrites, when the conversation has seen it: 'it was 1928'."""
+    key = spec.get("key")
+    if spec.get("kind") != "update" or not key:
+        return None
+    row = _known_row(state, env, spec, call.arguments.get(key)) or {}
+    old = [row[k] for k, v in call.arguments.items() if k != key and row.get(k) not in (None, "", v)]
+    return say(old[0]) if len(old) == 1 else None
+
+
+def _known_row(state: DialogueState, env: ToolAccess, spec: dict[str, Any], value: Any) -> dict[str, Any] | None:
+    """The latest row of the tool's entity the conversation has seen with this key value (a row of
+    another entity may carry the same value as a link)."""
+    key = spec.get("key")
     for made in reversed(state.calls):
+        if env.spec(made.name).get("entity") != spec.get("entity"):
+            continue
         rows = made.output if isinstance(made.output, list) else [made.output]
         for row in rows:
             if isinstance(row, dict) and key in row and row[key] == value:

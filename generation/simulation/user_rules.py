@@ -118,7 +118,7 @@ class RulesUser:
         if (state.mode == "user_oriented" and ref not in state.revealed and said.get("slip") is not None
                 and V.wants(state.persona, "waver", rng) and self._slip(state, ref)):
             said = said | {"value": said["slip"]}
-        return V.request(said, state.persona, rng, hold, _heard(state, latest=True))
+        return V.request(said, state.persona, rng, hold, _heard_about(state, said))
 
     @staticmethod
     def _slip(state: DialogueState, ref: SubtaskRef) -> bool:
@@ -142,7 +142,8 @@ class RulesUser:
         slip = state.slips.pop(ref)
         for j in state.subtask(ref).calls:
             state.stated.pop((t, j), None)
-            state.confirmations.discard((t, j))
+        for r in state.requested:  # nothing the agent proposed with it is approved yet
+            state.confirmations.difference_update((r[0], j) for j in state.subtask(r).calls)
         state.awaiting_approval, state.corrected = False, True
         return V.pick(rng, V.CORRECTIONS).format(a=fmt(slip), b=fmt(intent["value"]), f=intent.get("field", "value"))
 
@@ -205,31 +206,49 @@ def _given(state: DialogueState, ref: SubtaskRef) -> list[dict]:
     return [state.tasks[t].gold_plan[j].arguments | state.stated.get((t, j), {}) for j in state.subtask(ref).calls]
 
 
-def _heard(state: DialogueState, latest: bool = False) -> list[str]:
-    """Values of the latest tool outputs that the agent's last reply states and the task never
-    mentions: what a listener would pick up. ``latest``: of the last output alone (the row in focus)."""
+def _heard_about(state: DialogueState, intent: dict) -> list[str]:
+    """Values the agent just said about the intent's row (found by its name) that no other row of the
+    same output has: 'the one with 2036' picks it out."""
+    name = intent.get("name")
+    if name is None:
+        return []
+    heard = set(_heard(state))
+    for rows in _window(state)[1]:
+        mine = [r for r in rows if any(fmt(v) == fmt(name) for v in r.values())]
+        if len(mine) == 1:
+            others = {fmt(v) for r in rows if r is not mine[0] for v in r.values()}
+            return sorted(v for v in {fmt(x) for x in mine[0].values()} & heard if v not in others)
+    return []
+
+
+def _window(state: DialogueState) -> tuple[str, list[list[dict]]]:
+    """The agent's words and the tool outputs' rows since the user's third-last message, newest first:
+    a question or a proposal may sit between a result and the user's answer."""
     reply, outputs, users = "", [], 0
-    for m in reversed(state.messages):  # the agent's last turns: a question or a proposal may sit between
+    for m in reversed(state.messages):
         users += m.role == "user"
         if users == 3 or m.role == "system":
             break
         if m.role == "assistant" and m.content:
             reply += " " + m.content
-        if m.role == "tool" and not (latest and outputs):
-            outputs.append(m.content or "")
+        if m.role == "tool":
+            try:
+                data = json.loads(m.content or "null")
+            except json.JSONDecodeError:
+                continue
+            rows = data if isinstance(data, list) else [data]
+            outputs.append([r for r in rows if isinstance(r, dict) and "error" not in r])
+    return reply, outputs
+
+
+def _heard(state: DialogueState) -> list[str]:
+    """Values of the latest tool outputs that the agent's last reply states and the task never
+    mentions: what a listener would pick up."""
+    reply, outputs = _window(state)
     # what the user was given or has said: picking that up again is no reaction
     known = " ".join([t.model_dump_json() for t in state.tasks]
                      + [m.content or "" for m in state.messages if m.role == "user"]).lower()
-    found = []
-    for content in outputs:
-        try:
-            data = json.loads(content)
-        except json.JSONDecodeError:
-            continue
-        rows = data if isinstance(data, list) else [data]
-        for row in rows:
-            if isinstance(row, dict) and "error" not in row:
-                found += [fmt(v) for v in row.values() if v is not None and len(fmt(v)) > 1]
+    found = [fmt(v) for rows in outputs for row in rows for v in row.values() if v is not None and len(fmt(v)) > 1]
     # a value heard is said on its own or quoted whole: not the 15 inside "2018-03-15"
     quoted = set(re.findall(r'"([^"]*)"', reply))
     loose = re.sub(r'"[^"]*"', " ", reply)

@@ -19,12 +19,12 @@ PERSONAS = ("terse", "chatty", "vague", "precise", "impatient", "non_native")
 # to open with a greeting alone, to ask about another field of a row just seen, to add a remark, to
 # say a wrong value first and correct it when the agent reads it back
 TRAITS: dict[str, dict[str, float]] = {
-    "terse": {"react": 0.6, "hold": 0.3, "polite": 0.05, "greet": 0.2, "small_talk": 0.1, "curious": 0.35, "chatter": 0.0, "waver": 0.2},
+    "terse": {"react": 0.75, "hold": 0.3, "polite": 0.05, "greet": 0.2, "small_talk": 0.1, "curious": 0.35, "chatter": 0.0, "waver": 0.2},
     "chatty": {"react": 0.95, "hold": 0.3, "polite": 0.3, "greet": 0.7, "small_talk": 0.6, "curious": 0.75, "chatter": 0.45, "waver": 0.4},
-    "vague": {"react": 0.75, "hold": 0.7, "polite": 0.15, "greet": 0.4, "small_talk": 0.5, "curious": 0.55, "chatter": 0.2, "waver": 0.5},
-    "precise": {"react": 0.85, "hold": 0.15, "polite": 0.15, "greet": 0.3, "small_talk": 0.2, "curious": 0.75, "chatter": 0.05, "waver": 0.15},
-    "impatient": {"react": 0.5, "hold": 0.35, "polite": 0.0, "greet": 0.1, "small_talk": 0.05, "curious": 0.25, "chatter": 0.0, "waver": 0.3},
-    "non_native": {"react": 0.75, "hold": 0.4, "polite": 0.25, "greet": 0.5, "small_talk": 0.4, "curious": 0.6, "chatter": 0.2, "waver": 0.45},
+    "vague": {"react": 0.9, "hold": 0.7, "polite": 0.15, "greet": 0.4, "small_talk": 0.5, "curious": 0.55, "chatter": 0.2, "waver": 0.5},
+    "precise": {"react": 0.9, "hold": 0.15, "polite": 0.15, "greet": 0.3, "small_talk": 0.2, "curious": 0.75, "chatter": 0.05, "waver": 0.15},
+    "impatient": {"react": 0.65, "hold": 0.35, "polite": 0.0, "greet": 0.1, "small_talk": 0.05, "curious": 0.25, "chatter": 0.0, "waver": 0.3},
+    "non_native": {"react": 0.85, "hold": 0.4, "polite": 0.25, "greet": 0.5, "small_talk": 0.4, "curious": 0.6, "chatter": 0.2, "waver": 0.45},
 }
 
 GREETINGS = {
@@ -177,7 +177,7 @@ def mention(intent: dict[str, Any], persona: str, rng: random.Random, heard: lis
     """The row as this user names it: by name, 'it', 'that one', 'the same <noun>', or by something the
     agent just said about it ('the one with 2023-08-18')."""
     noun, name, ref = intent.get("noun", "record"), intent.get("name"), intent.get("ref", "new")
-    if ref == "it" and heard and rng.random() < 0.6:
+    if heard and rng.random() < (0.6 if ref == "it" else 0.4):  # by what the agent just said about it
         v = rng.choice(heard)
         return pick(rng, (f"the one with {v}", f"the {noun} with {v}", f"that one ({v})"))
     if ref == "it":
@@ -206,7 +206,10 @@ def request(intent: dict[str, Any], persona: str, rng: random.Random, hold: bool
         parts.insert(rng.choice((0, len(parts))), f"called {fmt(intent['name'])}")
     values = ", ".join(parts)
     x = mention(intent, persona, rng, heard) if "ref" in intent else ""
-    text = pick(rng, REQUESTS[key]).format(
+    templates = REQUESTS[key]
+    if heard and x not in (intent.get("name"), "it"):  # 'the one with 2036' takes no possessive
+        templates = tuple(t for t in templates if "{xs}" not in t) or templates
+    text = pick(rng, templates).format(
         x=x, xs="its" if x == "it" else x + "'s", f=intent.get("field", ""),
         v=fmt(intent.get("value")), **nouns(intent.get("noun", "record")),
         t=intent.get("target", "record") if act == "parent" else _plural(intent.get("target", "record")),

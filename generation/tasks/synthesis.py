@@ -17,6 +17,7 @@ from ..databases.database import DatabaseCopy
 from ..databases.names import quote
 from ..databases.schema import Table
 from ..records import Rubric, Task
+from ..simulation.replies import SHOWN  # the rows of a list a reply names: the user picks one of those
 from ..tools.arguments import coerce, column_values
 from ..tools.runtime import Toolbox
 from ..values import fmt
@@ -233,7 +234,7 @@ class TaskSynthesizer:
                       f"know which {target.display} {entity.name} belongs to", [plan.last], names,
                       intent=intent("parent", target=target.display, **_ref(entity, it)))
         if chain and target.key is not None and self.catalog.actions(target.name):
-            pick = rng.randrange(len(rows))
+            pick = rng.randrange(min(len(rows), SHOWN))  # one the user was shown
             return Entity(target, rows[pick], plan.last, pick if isinstance(out, list) else -1)
         return None
 
@@ -247,18 +248,20 @@ class TaskSynthesizer:
         first by mistake and then correct (None when there is none)."""
         table = entity.table
         fk_cols = {c for fk in self.catalog.schema.foreign_keys if fk.table == table.name for c in fk.columns}
+        label = table.label.name if table.label is not None else None
+        # a quantity or one of a few repeating choices (a status, a type); never the row's name
         candidates = [
             c for c in table.writable
-            if c.name not in table.primary_key and c.name not in fk_cols and len(c.json_types) == 1
-            and (c.is_numeric or 1 < c.distinct_values <= 12)
+            if c.name not in table.primary_key and c.name not in fk_cols and c.name != label
+            and len(c.json_types) == 1 and (c.is_numeric or c.is_categorical)
         ]
         if not candidates:
             raise Infeasible("no field worth updating")
         field = rng.choice(candidates)
         old = self._current(copy, entity, field)
         observed = column_values(copy, table.name, field.name)
-        if field.is_numeric:
-            draws = _numbers_in_range(observed, field.param_type, rng)
+        if field.is_numeric and isinstance(old, (int, float)):
+            draws = _numbers_near(old, observed, field.param_type, rng)
         else:  # a status or a category: another value the column already holds
             draws = [coerce(v, field.param_type) for v in rng.sample(observed, len(observed))]
         draws = [v for i, v in enumerate(draws) if v != old and v not in draws[:i]]
@@ -300,17 +303,19 @@ def _unique_values(copy: DatabaseCopy, table: Table, label) -> list[Any]:
     return [r[0] for r in rows]
 
 
-def _numbers_in_range(observed: list[Any], json_type: str, rng: random.Random) -> list[Any]:
-    """A few values inside the column's observed range, written to its precision: a quantity a person
-    would set, not the old one nudged by a constant."""
+def _numbers_near(old: float, observed: list[Any], json_type: str, rng: random.Random) -> list[Any]:
+    """New figures for a quantity: the old one moved by 5-30% (at least 1), kept inside the column's
+    observed range and written to its precision, as a person would revise it."""
     numbers = [v for v in observed if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    if not numbers:
-        return []
-    lo, hi = min(numbers), max(numbers)
-    if json_type == "integer":
-        return [rng.randint(int(lo), int(hi)) for _ in range(4)]
-    places = min(2, max(len(f"{v}".partition(".")[2].rstrip("0")) for v in numbers))
-    return [round(rng.uniform(lo, hi), places) for _ in range(4)]
+    lo, hi = min(numbers, default=old), max(numbers, default=old)
+    places = min(2, max((len(f"{v}".partition(".")[2].rstrip("0")) for v in numbers), default=0))
+    draws = []
+    for _ in range(4):
+        step = max(abs(old) * rng.uniform(0.05, 0.3), 1 if json_type == "integer" else 10 ** -places)
+        new = old + step * rng.choice((-1, 1))
+        new = min(max(new, lo), hi) if lo < hi else new
+        draws.append(int(round(new)) if json_type == "integer" else round(new, places))
+    return draws
 
 
 def _detail_field(table: Table, rng: random.Random):
