@@ -110,8 +110,9 @@ class Table:
     @property
     def label(self) -> Column | None:
         """The text column a person would use to name a row (name, title, ...)."""
-        # a date or time names no row for a person ('2024-12-29' is when, not which)
-        texts = [c for c in self.columns if c.is_text and c.name not in self.primary_key
+        # a date or time names no row for a person ('2024-12-29' is when, not which), nor does a status
+        # or a type that many rows share ('reserved')
+        texts = [c for c in self.columns if c.is_text and c.name not in self.primary_key and not c.is_categorical
                  and not any(isinstance(v, str) and _DATE_LIKE.match(v) for v in c.common_values)]
         if not texts:
             return None
