@@ -83,7 +83,8 @@ class RulesUser:
             return UserTurn(text, False)
         if state.pending():
             batch = self._batch(state, rng)
-            return self._ask(state, batch, self._reaction(state, rng) + self._phrase(state, batch, rng))
+            lead = V.pick(rng, V.NEXT) if rng.random() < 0.3 else ""
+            return self._ask(state, batch, self._reaction(state, rng) + lead + self._phrase(state, batch, rng))
         state.requested = []
         return UserTurn(self._reaction(state, rng) + V.closing(rng, self._noun(state)), True)
 
@@ -246,14 +247,23 @@ def _heard(state: DialogueState) -> list[str]:
     mentions: what a listener would pick up."""
     reply, outputs = _window(state)
     # what the user was given or has said: picking that up again is no reaction
-    known = " ".join([t.model_dump_json() for t in state.tasks]
-                     + [m.content or "" for m in state.messages if m.role == "user"]).lower()
+    known = " ".join(_given_text(state) + [m.content or "" for m in state.messages if m.role == "user"]).lower()
     found = [fmt(v) for rows in outputs for row in rows for v in row.values() if v is not None and len(fmt(v)) > 1]
     # a value heard is said on its own or quoted whole: not the 15 inside "2018-03-15"
     quoted = set(re.findall(r'"([^"]*)"', reply))
     loose = re.sub(r'"[^"]*"', " ", reply)
     return sorted({v for v in found if (len(v) > 2 or v.isdigit()) and (v in quoted or mentions(loose, v))
                    and not mentions(known, v.lower())})
+
+
+def _given_text(state: DialogueState) -> list[str]:
+    """What the user was given: its goals in words, what it expects to learn, and the values it has in
+    mind (not the plan's keys and limits, which it never sees)."""
+    texts = []
+    for t in state.tasks:
+        texts += [t.description, *t.rubric.success_criteria, *t.rubric.checkpoints]
+        texts += [s.request + " " + json.dumps(s.intent or {}, default=str) for s in t.subtasks]
+    return texts
 
 
 def _side_question(state: DialogueState, rng: random.Random) -> tuple[dict, str, str | None] | None:

@@ -1,7 +1,7 @@
 """How the rule-based user talks: a persona per dialogue, and requests worded afresh from a subtask's
 intent (generation/tasks/intent.py), never pasted from the task text.
 
-Words are chosen with the dialogue's rng from the banks below; values are written with
+Words are chosen with the dialogue's rng from the banks in phrases.py; values are written with
 ``values.fmt`` so the agent (and the checks) can find them in what the user said.
 """
 
@@ -12,115 +12,34 @@ from typing import Any
 
 from ..databases.names import plural
 from ..values import fmt
+from .phrases import (  # noqa: F401  (the banks are read as voice.X)
+    GREETINGS, REQUESTS, SUMMARY_AVERAGE, JOINS, NEXT, REACTIONS,
+    ANSWERS, ANSWERS_WRITE, MISSING, CHATTER, SIDE, SIDE_OF,
+    CORRECTIONS, SLIP_RETRY, GIVE_UP, GREET_ONLY, YES, GO,
+    DO_WHAT, CHECK_HEAD, CHECK_WHAT, DONE, DONE_SCOPE, DONE_END,
+    TYPOS,
+)
 
 PERSONAS = ("terse", "chatty", "vague", "precise", "impatient", "non_native")
 
 # per persona: chance to react to a value just heard, to hold a detail back, to be polite, to greet,
 # to open with a greeting alone, to ask about another field of a row just seen, to add a remark, to
 # say a wrong value first and correct it when the agent reads it back
-TRAITS: dict[str, dict[str, float]] = {
-    "terse": {"react": 0.75, "hold": 0.3, "polite": 0.05, "greet": 0.2, "small_talk": 0.1, "curious": 0.35, "chatter": 0.0, "waver": 0.2},
-    "chatty": {"react": 0.95, "hold": 0.3, "polite": 0.3, "greet": 0.7, "small_talk": 0.6, "curious": 0.75, "chatter": 0.45, "waver": 0.4},
-    "vague": {"react": 0.9, "hold": 0.7, "polite": 0.15, "greet": 0.4, "small_talk": 0.5, "curious": 0.55, "chatter": 0.2, "waver": 0.5},
-    "precise": {"react": 0.9, "hold": 0.15, "polite": 0.15, "greet": 0.3, "small_talk": 0.2, "curious": 0.75, "chatter": 0.05, "waver": 0.15},
-    "impatient": {"react": 0.65, "hold": 0.35, "polite": 0.0, "greet": 0.1, "small_talk": 0.05, "curious": 0.25, "chatter": 0.0, "waver": 0.3},
-    "non_native": {"react": 0.85, "hold": 0.4, "polite": 0.25, "greet": 0.5, "small_talk": 0.4, "curious": 0.6, "chatter": 0.2, "waver": 0.45},
+TRAIT_NAMES = ("react", "hold", "polite", "greet", "small_talk", "curious", "chatter", "waver")
+_TRAIT_TABLE = {  # one column per trait, in TRAIT_NAMES order
+    "terse": (0.75, 0.3, 0.05, 0.2, 0.1, 0.45, 0.0, 0.2),
+    "chatty": (0.95, 0.3, 0.3, 0.7, 0.6, 0.85, 0.45, 0.4),
+    "vague": (0.9, 0.7, 0.15, 0.4, 0.5, 0.65, 0.2, 0.5),
+    "precise": (0.9, 0.15, 0.15, 0.3, 0.2, 0.85, 0.05, 0.15),
+    "impatient": (0.65, 0.35, 0.0, 0.1, 0.05, 0.35, 0.0, 0.3),
+    "non_native": (0.85, 0.4, 0.25, 0.5, 0.4, 0.7, 0.2, 0.45),
 }
-
-GREETINGS = {
-    "terse": ("", "hi. "), "chatty": ("Hi there! ", "Hello! Hope you're well. ", "Hey, good morning! "),
-    "vague": ("hi, ", "hey, um, ", "hello. "), "precise": ("Hello. ", "Good afternoon. "),
-    "impatient": ("", "ok, "), "non_native": ("Hello, ", "Hi, good day. "),
-}
-
-# {x}: the row as the user names it ({xs}: whose); {f}: a field; {v}: a value; {t}: linked rows; {n}: the noun
-REQUESTS: dict[str, tuple[str, ...]] = {
-    "find": ("can you look up {x}?", "I'm trying to find {x}.", "do you have {x} in there?", "pull up {x} for me.",
-             "I need {x}, can you find it?", "is {x} in the system?", "could you check {x}?",
-             "start with {x}, would you?", "first thing: {x}. what do you have on it?", "got anything on {x}?",
-             "let's begin with {x}.", "look for {x} real quick."),
-    "detail": ("what's {xs} {f}?", "what {f} does {x} have?", "tell me the {f} for {x}.",
-               "I need {xs} {f}.", "{f} of {x}?", "and what about {x}, the {f}?", "how about {x}: its {f}?",
-               "remind me of {xs} {f}.", "do you know {xs} {f} offhand?", "I'm curious about the {f} for {x}.",
-               "what does it say for {x} under {f}?"),
-    "children": ("which {t} does {x} have?", "what {t} are linked to {x}?", "can you list the {t} for {x}?",
-                 "show me {xs} {t}.", "any {t} under {x}?", "I'd like to see the {t} of {x}.",
-                 "pull the {t} attached to {x}.", "what {t} go with {x}?", "walk me through {xs} {t}."),
-    "parent": ("what {t} is {x} part of?", "what's the {t} for {x}?", "which {t} is {x} under?",
-               "tell me the {t} that {x} is part of.", "{x} is under which {t}?"),
-    "summary": ("how many {t} does {x} have?", "give me a count of {xs} {t}.", "how many {t} are there for {x}?",
-                "what's the number of {t} for {x}?", "count {xs} {t} for me.", "roughly how many {t} has {x} got?",
-                "tally up the {t} for {x}."),
-    "update": ("switch {xs} {f} to {v}.", "{xs} {f} needs to be {v} now.", "set the {f} on {x} to {v}.",
-               "can you update {x}? the {f} should be {v}.", "I want {xs} {f} changed to {v}.",
-               "can you make {xs} {f} {v}?"),
-    "update_held": ("I need to fix {xs} {f}.", "{xs} {f} is wrong, can you fix it?",
-                    "{x} needs a new {f}."),
-    "delete": ("I need {x} removed.", "delete {x}, please.", "{x} has to go, can you delete it?",
-               "get rid of {x}.", "can you remove {x} from the system?", "{x} shouldn't be there anymore, delete it.",
-               "we're dropping {x}, remove it.", "scrap {x}."),
-    "rank": ("which {ns} have the most {t}? the top three is fine.", "who are the top three {ns} by number of {t}?",
-             "show me the three {ns} with the most {t}.", "top three {ns} by {t}?"),
-    "top": ("which three {ns} have the {o} {f}?", "show me the {ns} with the {o} {f}, top three.",
-            "give me the three {ns} with the {o} {f}.", "{o} {f}: which three {ns}?"),
-    "range": ("which {ns} have {f} from {lo} up to {hi}?", "anything with a {f} from {lo} to {hi}?",
-              "list the {ns} whose {f} is {lo} to {hi}.", "{ns} with {f} {lo} to {hi}?"),
-    "create": ("I'd like to add a new {n}, {vals}.", "can you create {an}, {vals}?",
-               "new {n} to register, {vals}.", "please set up a new {n} {vals}."),
-    "create_held": ("I need to add a new {n}.", "can you create a new {n} for me?", "there's a new {n} to register."),
-    "find_held": ("I'm looking for {an}.", "can you find {an} for me?", "I need to look up {an}.",
-                  "there's {an} I want to check."),
-}
-SUMMARY_AVERAGE = (" and the average?", ", and what's the average?", ", plus the average if you have it?")
-JOINS = (" also, ", " and ", ". and ", ". oh, and ")
-REACTIONS = ("{v}, got it.", "ah, {v}. ok.", "so {v}, good to know.", "ok, {v} then.", "{v}? interesting.",
-             "right, {v}.", "{v}, makes sense.", "hm, {v}. fine.", "noted: {v}.", "{v}, that's what I thought.",
-             "oh, {v}? didn't expect that.", "{v}. good.", "ok so {v}.", "{v}, perfect.", "wait, {v}? huh, alright.",
-             "{v}, matches my notes.", "{v}, I'll write that down.", "ah, {v}, that explains it.",
-             "{v}, not what I remembered but ok.", "good, {v} is fine.")
-ANSWERS = ("{v}.", "it's {v}.", "the {f} is {v}.", "oh right, the {f}: {v}.", "sorry, {f} {v}.",
-           "{v}, I think.", "{f}? {v}.", "it's under {v}.")
-ANSWERS_WRITE = ("make it {v}.", "{f} should be {v}.", "{v} for the {f}.", "let's say {v}.", "the new {f} is {v}.",
-                 "change it to {v}.", "{v}, please.")
-MISSING = ("that's not quite what I asked.", "hm, I still need this:", "you missed something:",
-           "I already asked, can you just do it:")
-CHATTER = ("I'm tidying up our {ns} this week.", "My manager asked me to look into this.",
-           "This is for the monthly report.", "It's been a long day here.", "We had some mix-ups with the {ns} lately.",
-           "I'm new to this system, so bear with me.", "I want to get this done before lunch.",
-           "A colleague asked me about it this morning.")
-SIDE = ("and what's its {f}?", "what about the {f}?", "hm, and the {f}?", "does it say the {f}?",
-        "one more detail: the {f}?", "and {f}?", "what {f} does it have, out of curiosity?")
-SIDE_OF = ("and what's the {f} of {x}?", "{x}: what {f} does it have?", "what about {x}, its {f}?",
-           "quick one: the {f} of {x}?")
-# {a}: the value said by mistake, {b}: the one meant, {f}: the field
-CORRECTIONS = ("wait, not {a}. make it {b}.", "hm, actually {b}, not {a}. sorry.", "oh, sorry, I meant {b}, not {a}.",
-               "hold on, did I say {a}? it should be {b}.", "actually, let's go with {b} instead of {a}.",
-               "no wait, {b}. my mistake.", "scratch that, the {f} should be {b}.", "ah no, {a} is wrong. {b}.",
-               "oops. {b}, not {a}.", "correction: {b}. I mixed it up with something else.")
-SLIP_RETRY = ("sorry, I misspoke earlier.", "that's my fault, I gave you the wrong value.", "ah, I said it wrong before.")
-GIVE_UP = ("never mind, I'll sort it out later.", "forget it for now.", "ok, let's leave it.")
-GREET_ONLY = ("hi, can you help me with the {ns}?", "hello, I have a question about {an}.",
-              "hey, I need some help with {n} stuff.", "hi there, got a minute for some {n} questions?",
-              "good morning, I'm working on our {ns} today.")
-
-# short turns are assembled from parts, so they vary like people's do (and name what they are about)
-YES = ("yes", "ok", "sure", "yep", "correct", "right", "fine", "yeah", "alright", "exactly")
-GO = ("go ahead", "do it", "go on", "please do", "that's it", "sounds good", "proceed", "that's right")
-DO_WHAT = {"update": ("change the {f}", "update it", "set the {f}", "fix the {f}"),
-           "delete": ("delete it", "remove the {n}", "delete the {n}", "get rid of it"),
-           "create": ("add the {n}", "create it", "save the new {n}", "register it")}
-CHECK_HEAD = ("can you check", "could you double-check", "please verify", "just confirm", "make sure")
-CHECK_WHAT = ("that it saved", "the {n} is right now", "the change went through", "it's there now",
-              "the {f} is updated", "it really worked")
-DONE = ("that's all", "that's everything", "I'm done", "all good", "that covers it", "nothing else",
-        "we're done", "that was it", "ok, finished")
-DONE_SCOPE = ("", "", " for now", " for today", " with the {ns}", " on my side")
-DONE_END = (".", ".", ", thanks.", ", bye.", ". cheers.", "!", ", great.")
+TRAITS: dict[str, dict[str, float]] = {p: dict(zip(TRAIT_NAMES, row)) for p, row in _TRAIT_TABLE.items()}
 
 
 def approval(rng: random.Random, intent: dict[str, Any] | None, persona: str = "") -> str:
     """Yes to the change the agent proposed, often saying which change (a terse user just says yes)."""
-    if persona in ("terse", "impatient") and rng.random() < 0.25:
+    if rng.random() < (0.5 if persona in ("terse", "impatient") else 0.15):
         return pick(rng, YES) + pick(rng, (".", "!", ""))
     text = f"{pick(rng, YES)}, {pick(rng, GO)}"
     if intent and intent.get("act") in DO_WHAT and rng.random() < 0.6:
@@ -137,9 +56,6 @@ def check(rng: random.Random, intent: dict[str, Any] | None) -> str:
 def closing(rng: random.Random, noun: str) -> str:
     return pick(rng, DONE) + pick(rng, DONE_SCOPE).format(**nouns(noun)) + pick(rng, DONE_END)
 
-
-TYPOS = {"the": "teh", "what": "waht", "which": "wich", "please": "pls", "need": "ned", "change": "chnage",
-         "because": "becuase", "does": "dose", "have": "hav"}
 
 
 # how each voice is described to an LLM user or task writer: the same knob steers every policy

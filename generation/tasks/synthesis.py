@@ -28,7 +28,12 @@ from .intent import intent, row_ref
 from .plan import Infeasible, PlanBuilder
 
 DIFFICULTY = {1: "easy", 2: "medium"}
-MORE_ON_ENTITY = 0.45  # chance of a second, different request about the row a task is about
+# people look things up more often than they change them: a task starts from a row, the whole table or
+# a new row in these proportions, and a read of a row is likelier than a change to it
+RECIPE_WEIGHTS = (3.0, 1.5, 1.0)  # a row's task, a free task (rank, top, range), a create
+ACTION_WEIGHTS = {"get": 2.0, "children": 2.0, "parent": 2.0, "summary": 2.0, "update": 1.5, "delete": 0.75}
+MORE_ON_ENTITY = 0.6  # chance of a second, different request about the row a task is about
+FOLLOW_LINK = 0.75  # chance that the user goes on to one of the linked rows it was shown
 
 
 @dataclass(frozen=True)
@@ -68,12 +73,11 @@ class TaskSynthesizer:
         self, copy: DatabaseCopy, rng: random.Random, task_id: str, anchor: tuple[Entity, str] | None = None
     ) -> tuple[Task, Entity | None] | None:
         """One feasible task and the entity it is about, its plan already applied to ``copy``."""
-        recipes: list[Callable[[PlanBuilder, random.Random, Entity | None], None]] = [
-            self._entity_task, self._entity_task, partial(free_task, self.catalog), partial(create_task, self.catalog),
-        ]
+        recipes: list[Callable[[PlanBuilder, random.Random, Entity | None], None]] = _weighted_order(
+            [self._entity_task, partial(free_task, self.catalog), partial(create_task, self.catalog)],
+            RECIPE_WEIGHTS, rng)
         if anchor is not None:
             recipes = [self._entity_task]
-        rng.shuffle(recipes)
         for recipe in recipes:
             plan = PlanBuilder(self.toolbox, copy)
             try:
@@ -145,7 +149,7 @@ class TaskSynthesizer:
         if not deleted and rng.random() < MORE_ON_ENTITY:
             self._another(plan, rng, entity)
         plan.subject = None if deleted else Entity(entity.table, entity.row, -1, -1)
-        if follow is not None and rng.random() < 0.6:
+        if follow is not None and rng.random() < FOLLOW_LINK:
             # the user names the linked record, so the agent has to pick it out of the list
             self._act(plan, rng, follow, follow.name, allow_delete=False, chain=False, came_from=entity.table.name)
 
@@ -174,7 +178,7 @@ class TaskSynthesizer:
             actions = [t for t in actions if t.kind != "get"]
         if not actions:
             raise Infeasible("nothing to do with this entity")
-        tool = rng.choice(actions)
+        tool = _weighted_order(actions, [ACTION_WEIGHTS.get(t.kind, 1.0) for t in actions], rng)[0]
         # a composite link takes every column of the entity's key, each from the same row
         keys = [p for p in tool.params if p.role == "key"]
         binding = {} if entity.call < 0 else {p.name: entity.binding(p.column) for p in keys}
@@ -293,6 +297,13 @@ def _ref(entity: Entity, mention: str) -> dict[str, Any]:
     label = entity.table.label
     name = entity.row.get(label.param) if label is not None else None
     return row_ref(entity.table.display, name if name not in (None, "") else None, entity.key, mention)
+
+
+def _weighted_order(items: list, weights, rng: random.Random) -> list:
+    """The items in a random order where heavier ones tend to come first (weighted sampling without
+    replacement): the first is the choice, the rest are fallbacks."""
+    keys = [rng.random() ** (1.0 / w) for w in weights]
+    return [item for _, item in sorted(zip(keys, items), key=lambda pair: -pair[0])]
 
 
 def _unique_values(copy: DatabaseCopy, table: Table, label) -> list[Any]:
