@@ -18,32 +18,32 @@ GREETINGS = {
 }
 
 REQUESTS: dict[str, tuple[str, ...]] = {
-    "find": ("can you look up {x}?", "I'm trying to find {x}.", "do you have {x} in there?", "pull up {x} for me.",
+    "find": ("any record of {x}?", "hunting for {x} here.", "need to see {x}.", "where's {x} in there?", "can you look up {x}?", "I'm trying to find {x}.", "do you have {x} in there?", "pull up {x} for me.",
              "I need {x}, can you find it?", "is {x} in the system?", "could you check {x}?",
              "start with {x}, would you?", "first thing: {x}. what do you have on it?", "got anything on {x}?",
              "let's begin with {x}.", "look for {x} real quick.", "I'm after {x}.", "search for {x}, please.",
              "what have you got for {x}?", "bring up {x}.", "find me {x}.", "is there a record for {x}?",
              "let me see {x}.", "I'd like to check on {x}.", "{x}, is it in there?", "can you dig up {x}?"),
-    "detail": ("what's {xs} {f}?", "what {f} does {x} have?", "tell me the {f} for {x}.",
+    "detail": ("{x}, {f}?", "what's the {f} like for {x}?", "quick check on {xs} {f}.", "got the {f} for {x}?", "{f} for {x}, please check.", "what's {xs} {f}?", "what {f} does {x} have?", "tell me the {f} for {x}.",
                "I need {xs} {f}.", "{f} of {x}?", "and what about {x}, the {f}?", "how about {x}: its {f}?",
                "remind me of {xs} {f}.", "do you know {xs} {f} offhand?", "I'm curious about the {f} for {x}.",
                "what does it say for {x} under {f}?", "which {f} is on file for {x}?", "give me the {f} of {x}.",
                "can you read me {xs} {f}?", "what's listed as the {f} for {x}?", "I want to know {xs} {f}.",
                "and {x}, what's the {f} there?", "check the {f} on {x} for me."),
-    "children": ("which {t} does {x} have?", "what {t} are linked to {x}?", "can you list the {t} for {x}?",
+    "children": ("{xs} {t}, what are they?", "anything listed under {x}? {t}, I mean.", "who or what are the {t} for {x}?", "got a list of {xs} {t}?", "which {t} does {x} have?", "what {t} are linked to {x}?", "can you list the {t} for {x}?",
                  "show me {xs} {t}.", "any {t} under {x}?", "I'd like to see the {t} of {x}.",
                  "pull the {t} attached to {x}.", "what {t} go with {x}?", "walk me through {xs} {t}.",
                  "are there {t} on {x}?", "what {t} sit under {x}?", "list out {xs} {t}.",
                  "give me the {t} that belong to {x}.", "which {t} are on {x}?", "I need the {t} for {x}."),
-    "parent": ("what {t} is {x} part of?", "what's the {t} for {x}?", "which {t} is {x} under?",
+    "parent": ("{x} is tied to which {t}?", "what {t} does {x} fall under?", "what {t} is {x} part of?", "what's the {t} for {x}?", "which {t} is {x} under?",
                "tell me the {t} that {x} is part of.", "{x} is under which {t}?", "whose {t} is {x}?",
                "which {t} does {x} belong to?", "what {t} goes with {x}?", "and the {t} behind {x}?",
                "can you tell me which {t} {x} sits under?"),
-    "summary": ("how many {t} does {x} have?", "give me a count of {xs} {t}.", "how many {t} are there for {x}?",
+    "summary": ("how big is {x}, in {t}?", "{t} for {x}: how many?", "number of {t} on {x}?", "ballpark, how many {t} for {x}?", "how many {t} does {x} have?", "give me a count of {xs} {t}.", "how many {t} are there for {x}?",
                 "what's the number of {t} for {x}?", "count {xs} {t} for me.", "roughly how many {t} has {x} got?",
                 "tally up the {t} for {x}.", "how many {t} sit under {x}?", "what's the {t} count on {x}?",
                 "do you have totals for {xs} {t}?", "summarize {xs} {t} for me: how many?"),
-    "update": ("switch {xs} {f} to {v}.", "{xs} {f} needs to be {v} now.", "set the {f} on {x} to {v}.",
+    "update": ("{f} on {x} is now {v}, update it.", "change {xs} {f}: {v}.", "{x} should say {f} {v}.", "switch {xs} {f} to {v}.", "{xs} {f} needs to be {v} now.", "set the {f} on {x} to {v}.",
                "can you update {x}? the {f} should be {v}.", "I want {xs} {f} changed to {v}.",
                "can you make {xs} {f} {v}?", "put {x} down as {f} {v}.", "the {f} for {x} should read {v}.",
                "please change the {f} on {x}, it's {v} now.", "{x} has a new {f}: {v}.",
@@ -81,6 +81,28 @@ JOINS = (" also, ", " and ", ". and ", ". oh, and ", ". plus, ", ". while you're
 # before a later request, now and then: people chain what they want
 NEXT = ("next: ", "ok, now ", "another thing: ", "moving on, ", "one more: ", "now ", "and then ",
         "while you're there, ", "oh and ", "second thing, ", "now that's done, ", "alright. ")
+# words people swap for one another: a template reads a little differently each time it is used
+SWAPS = (
+    ("can you", ("could you", "would you", "can u", "are you able to")),
+    ("what's", ("what is", "whats")),
+    ("I need", ("I'd like", "I want", "I gotta have", "I'm after")),
+    ("show me", ("give me", "get me", "let me see", "bring up")),
+    ("tell me", ("let me know", "give me", "say")),
+    ("look up", ("find", "check", "search for")),
+    ("for me", ("for me real quick", "on your side", "")),
+    ("which", ("what",)),
+    ("list", ("show", "give me")),
+    ("I'm trying to", ("I want to", "I'm looking to")),
+    ("do you have", ("is there", "have you got")),
+    ("in the system", ("on file", "in the records", "in there")),
+    ("remove", ("take out", "drop")),
+    ("fix", ("correct", "sort out")),
+    ("three", ("3",)),
+)
+# after a request, now and then: when, why or how much it matters (no courtesy words: that is the persona's)
+TAILS = (" when you get a chance.", " no rush.", " it's for a report.", " just need the basics.",
+         " I'll wait.", " short answer is fine.", " that's the main thing today.", " if it's easy to pull.",
+         " for my notes.", " before I forget.", " the rest can wait.", " I'm double-checking a list here.")
 REACTIONS = ("{v}, got it.", "ah, {v}. ok.", "so {v}, good to know.", "ok, {v} then.", "{v}? interesting.",
              "right, {v}.", "{v}, makes sense.", "hm, {v}. fine.", "noted: {v}.", "{v}, that's what I thought.",
              "oh, {v}? didn't expect that.", "{v}. good.", "ok so {v}.", "{v}, perfect.", "wait, {v}? huh, alright.",
@@ -133,6 +155,10 @@ CHECK_HEAD = ("can you check", "could you double-check", "please verify", "just 
               "can you look again that", "would you confirm", "could you see if")
 CHECK_WHAT = ("that it saved", "the {n} is right now", "the change went through", "it's there now",
               "the {f} is updated", "it really worked", "it stuck", "the record shows it now")
+SHORT_DONE = ("thanks!", "great, bye.", "cheers.", "perfect, thanks.", "ok bye.", "done, thanks.", "that's it.",
+              "all set.", "thx, bye", "good. bye.", "nice, thanks.", "ok, cheers!")
+SHORT_CHECK = ("did it save?", "saved?", "did it stick?", "is it there now?", "all good on your end?",
+               "went through?", "check it?", "and it's in?", "confirm?", "showing now?")
 DONE = ("that's all", "that's everything", "I'm done", "all good", "that covers it", "nothing else",
         "we're done", "that was it", "ok, finished", "that'll do", "I think that's it", "nothing more",
         "that's what I needed", "all sorted")

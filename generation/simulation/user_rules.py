@@ -83,7 +83,7 @@ class RulesUser:
             return UserTurn(text, False)
         if state.pending():
             batch = self._batch(state, rng)
-            lead = V.pick(rng, V.NEXT) if rng.random() < 0.3 else ""
+            lead = V.pick(rng, V.NEXT) if rng.random() < 0.4 else ""
             return self._ask(state, batch, self._reaction(state, rng) + lead + self._phrase(state, batch, rng))
         state.requested = []
         return UserTurn(self._reaction(state, rng) + V.closing(rng, self._noun(state)), True)
@@ -180,7 +180,7 @@ class RulesUser:
         rng.shuffle(pairs)  # in the order they come to mind, not the form's
         if pairs == listed:
             pairs = pairs[1:] + pairs[:1]
-        return ", ".join(f"{k} {v}" for k, v in pairs) + "."
+        return ", ".join(V.pair(k, v, rng) for k, v in pairs) + "."
 
     def _ask(self, state: DialogueState, batch: list[SubtaskRef], text: str):
         from .policies import UserTurn

@@ -8,6 +8,7 @@ Words are chosen with the dialogue's rng from the banks in phrases.py; values ar
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
 from ..databases.names import plural
@@ -15,7 +16,7 @@ from ..values import fmt
 from .phrases import (  # noqa: F401  (the banks are read as voice.X)
     GREETINGS, REQUESTS, SUMMARY_AVERAGE, JOINS, NEXT, REACTIONS,
     ANSWERS, ANSWERS_WRITE, MISSING, CHATTER, SIDE, SIDE_OF,
-    CORRECTIONS, SLIP_RETRY, GIVE_UP, GREET_ONLY, YES, GO,
+    CORRECTIONS, SLIP_RETRY, GIVE_UP, GREET_ONLY, YES, GO, TAILS, SWAPS, SHORT_DONE, SHORT_CHECK,
     DO_WHAT, CHECK_HEAD, CHECK_WHAT, DONE, DONE_SCOPE, DONE_END,
     TYPOS,
 )
@@ -49,11 +50,15 @@ def approval(rng: random.Random, intent: dict[str, Any] | None, persona: str = "
 
 
 def check(rng: random.Random, intent: dict[str, Any] | None) -> str:
+    if rng.random() < 0.35:
+        return pick(rng, SHORT_CHECK)
     what = pick(rng, CHECK_WHAT).format(f=(intent or {}).get("field", "value"), **nouns((intent or {}).get("noun", "record")))
     return f"{pick(rng, CHECK_HEAD)} {what}?"
 
 
 def closing(rng: random.Random, noun: str) -> str:
+    if rng.random() < 0.35:
+        return pick(rng, SHORT_DONE)
     return pick(rng, DONE) + pick(rng, DONE_SCOPE).format(**nouns(noun)) + pick(rng, DONE_END)
 
 
@@ -95,7 +100,8 @@ def mention(intent: dict[str, Any], persona: str, rng: random.Random, heard: lis
     noun, name, ref = intent.get("noun", "record"), intent.get("name"), intent.get("ref", "new")
     if heard and rng.random() < (0.6 if ref == "it" else 0.4):  # by what the agent just said about it
         v = rng.choice(heard)
-        return pick(rng, (f"the one with {v}", f"the {noun} with {v}", f"that one ({v})"))
+        return pick(rng, (f"the one with {v}", f"the {noun} with {v}", f"that one ({v})", f"the one showing {v}",
+                          f"the {noun} that has {v}", f"the one where it says {v}"))
     if ref == "it":
         return pick(rng, ("it", "that one", f"that {noun}", "it"))
     if ref == "same":
@@ -117,15 +123,19 @@ def request(intent: dict[str, Any], persona: str, rng: random.Random, hold: bool
     rng.shuffle(pairs)  # not the order the task text lists them in
     if pairs == listed and len(pairs) > 1:
         pairs = pairs[1:] + pairs[:1]
-    parts = [f"{f} {fmt(v)}" for f, v in pairs]
+    parts = [pair(f, v, rng) for f, v in pairs]
     if intent.get("name") is not None:  # 'a club called C Club', as people name a new thing
         parts.insert(rng.choice((0, len(parts))), f"called {fmt(intent['name'])}")
     values = ", ".join(parts)
+    intent = intent | {"noun": spoken(intent.get("noun", "record"), rng),
+                       "target": spoken(intent.get("target", "record"), rng)}
+    if act == "detail":  # 'the price' for 'the ticket price': the row says which
+        intent["field"] = spoken(intent.get("field", ""), rng)
     x = mention(intent, persona, rng, heard) if "ref" in intent else ""
     templates = REQUESTS[key]
     if heard and x not in (intent.get("name"), "it"):  # 'the one with 2036' takes no possessive
         templates = tuple(t for t in templates if "{xs}" not in t) or templates
-    text = pick(rng, templates).format(
+    text = vary(pick(rng, templates), rng).format(
         x=x, xs="its" if x == "it" else x + "'s", f=intent.get("field", ""),
         v=fmt(intent.get("value")), **nouns(intent.get("noun", "record")),
         t=intent.get("target", "record") if act == "parent" else _plural(intent.get("target", "record")),
@@ -140,6 +150,33 @@ def _plural(noun: str) -> str:
     return f"{head} {plural(last)}".strip()
 
 
+# the last word of a name that says nothing alone ('model list' is no 'list')
+GENERIC_HEADS = frozenset("list name names data info type types code codes id ids record records state detail details "
+                          "item items entry entries log logs map has status since from until before after with "
+                          "per yes no flag".split())
+
+
+def vary(template: str, rng: random.Random) -> str:
+    """A template with some of its common words swapped (before values go in, so none is touched)."""
+    for words, others in SWAPS:
+        if rng.random() < 0.5:
+            template = re.sub(rf"\b{re.escape(words)}\b", pick(rng, others), template, count=1)
+    return template.replace("  ", " ").replace(" ?", "?").replace(" .", ".")
+
+
+def spoken(noun: str, rng: random.Random) -> str:
+    """A long noun as people shorten it once the subject is clear: 'ticket order' -> 'order', now and then."""
+    head = noun.rpartition(" ")[2]
+    if " " in noun and len(head) > 3 and head.lower() not in GENERIC_HEADS and rng.random() < 0.35:
+        return head
+    return noun
+
+
+def pair(field: str, value: Any, rng: random.Random) -> str:
+    """'quantity 4', 'quantity: 4' or 'quantity is 4': a field and its value, as it comes out."""
+    return pick(rng, ("{f} {v}", "{f} {v}", "{f}: {v}", "{f} is {v}")).format(f=field, v=fmt(value))
+
+
 def nouns(noun: str) -> dict[str, str]:
     """The placeholders for a noun: {n} 'airline', {ns} 'airlines', {an} 'an airline'."""
     return {"n": noun, "ns": _plural(noun), "an": ("an " if noun[:1].lower() in "aeiou" else "a ") + noun}
@@ -148,6 +185,8 @@ def nouns(noun: str) -> dict[str, str]:
 def styled(text: str, persona: str, rng: random.Random, polite: bool, noun: str | None = None) -> str:
     """The persona's surface: a remark (``noun``: what it is about), capitals, courtesy, typos (never
     inside a quoted value)."""
+    if noun is not None and text[-1:] in ".?" and rng.random() < 0.2:
+        text = text[:-1] + (pick(rng, TAILS) if text.endswith(".") else "?" + pick(rng, TAILS))
     if polite and "please" not in text:
         text = text.rstrip(".?") + pick(rng, (", please.", ", thanks.", " please?")) if text[-1:] in ".?" else text
     if noun is not None and wants(persona, "chatter", rng):  # the remark after the request, courtesy and all

@@ -6,6 +6,7 @@ import random
 import re
 from typing import Any
 
+from ..databases.names import quote
 from ..tools.arguments import coerce, column_values, fresh_key
 from ..tools.catalog import ToolCatalog
 from ..values import fmt
@@ -68,13 +69,37 @@ def _ranked_by(plan: PlanBuilder, tool, field, args: dict[str, Any]) -> str:
     return key
 
 
+SKIP_OPTIONAL = 0.3  # chance a create leaves an optional field out
+
+
 def create_task(catalog: ToolCatalog, plan: PlanBuilder, rng: random.Random, _anchor: object = None) -> None:
-    """Add a record whose key and label are new and whose other fields take values the table already has."""
+    """Add a record as a person would: a new key (where the database does not assign it) and a name
+    like the others, the required fields and some optional ones, categories the table already uses, and
+    quantities and dates taken together from one existing row, so they agree with each other."""
     creatable = [t for t in catalog.tools if t.kind == "create"]
     if not creatable:
         raise Infeasible("no create tool")
     tool = rng.choice(creatable)
     table = catalog.schema.table(tool.table)
+    try:
+        args = _new_row(plan, tool, table, _random_row(plan, table.name, rng), rng)
+        plan.run(tool, args)
+    except Infeasible:  # the template's values clash with a unique key: draw each field on its own
+        args = _new_row(plan, tool, table, {}, rng)
+        plan.run(tool, args)
+    shown = ", ".join(f"{table.column(p.column).display} {fmt(args[p.name])}" for p in tool.params if p.name in args)
+    plan.step(f"please add a new {table.display} record with {shown}.",
+              # the new row's key is news to the user (it never asked for it): no answer it expects
+              f"have a new {table.display} record added with {shown}", [plan.last], [], writes=True,
+              intent=intent("create", noun=table.display,
+                            name=args.get(table.label.param) if table.label is not None else None,
+                            values=[[table.column(p.column).display, args[p.name]] for p in tool.params
+                                    if p.name in args]))
+
+
+def _new_row(plan: PlanBuilder, tool, table, template: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """The create call's arguments: fresh key and name, some optional fields left out, categories drawn
+    from the table, the rest from ``template`` (an existing row) where it has them."""
     args: dict[str, Any] = {}
     for p in tool.params:
         column = table.column(p.column)
@@ -82,22 +107,26 @@ def create_task(catalog: ToolCatalog, plan: PlanBuilder, rng: random.Random, _an
             args[p.name] = fresh_key(plan.copy, table.name, column.name, column.param_type)
         elif table.label is not None and column.name == table.label.name:
             args[p.name] = _fresh_label(column_values(plan.copy, table.name, column.name), rng)
+        elif not p.required and rng.random() < SKIP_OPTIONAL:
+            continue  # left for later, as people do with optional details
+        elif not column.is_categorical and template.get(column.name) is not None:
+            args[p.name] = coerce(template[column.name], column.param_type)
         else:
             values = column_values(plan.copy, table.name, column.name)
             if values:
                 args[p.name] = coerce(rng.choice(values), column.param_type)
             elif p.required:
                 raise Infeasible("no value for a required field")
-    row = plan.run(tool, args)
-    shown = ", ".join(f"{table.column(p.column).display} {fmt(args[p.name])}" for p in tool.params if p.name in args)
-    key = table.key
-    plan.step(f"please add a new {table.display} record with {shown}.",
-              f"have a new {table.display} record added with {shown}", [plan.last],
-              [row[key.param]] if key is not None else [], writes=True,
-              intent=intent("create", noun=table.display,
-                            name=args.get(table.label.param) if table.label is not None else None,
-                            values=[[table.column(p.column).display, args[p.name]] for p in tool.params
-                                    if p.name in args]))
+    return args
+
+
+def _random_row(plan: PlanBuilder, table: str, rng: random.Random) -> dict[str, Any]:
+    """One existing row by its column names ({} for an empty table)."""
+    count = plan.copy.conn.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()[0]
+    if not count:
+        return {}
+    cursor = plan.copy.conn.execute(f"SELECT * FROM {quote(table)} LIMIT 1 OFFSET ?", (rng.randrange(count),))
+    return dict(zip([d[0] for d in cursor.description], cursor.fetchone()))
 
 
 def _fresh_label(existing: list[Any], rng: random.Random) -> str:
@@ -108,10 +137,13 @@ def _fresh_label(existing: list[Any], rng: random.Random) -> str:
         prefix, width = codes[0].group(1), len(codes[0].group(2))
         number = max(int(m.group(2)) for m in codes) + 1 + rng.randrange(50)
         return f"{prefix}{number:0{width}d}"
-    words = [w for v in existing for w in str(v).split()] or ["New"]
+    names = [str(v).split() for v in existing if str(v).split()] or [["New"]]
+    words = [w for name in names for w in name]
     for _ in range(20):
-        candidate = f"{rng.choice(words)} {rng.choice(words)}".strip()
-        if candidate not in taken:
+        # 'Anna Smith' + 'Joe Brown' -> 'Anna Brown': a first word of one name and the last of another
+        first, last = rng.choice(names)[0], rng.choice([n for n in names if len(n) > 1] or names)[-1]
+        candidate = f"{first} {last}" if first != last else f"{first} {rng.choice(words)}"
+        if candidate not in taken and len(set(candidate.split())) > 1:
             return candidate
     n = 2
     while f"{words[0]} {n}" in taken:
