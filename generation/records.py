@@ -15,7 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.2"  # 1.1: simulated environments (kind "simulated", tools without SQL); 1.2: subtask intent
+SCHEMA_VERSION = "1.3"  # 1.1: simulated environments (kind "simulated", tools without SQL); 1.2: subtask intent;
+# 1.3: the simulated user's persona and scenario
 
 Role = Literal["system", "user", "assistant", "tool"]
 Difficulty = Literal["easy", "medium", "hard"]
@@ -116,6 +117,8 @@ class Simulation(_Model):
     source_record_id: str | None = None
     completed: bool = False  # the user signalled is_task_complete
     termination: str = ""
+    persona: str | None = None  # how the simulated user talks (simulation/voice.py)
+    scenario: str | None = None  # who the user is and why they came (tasks/scenario.py)
 
 
 class Check(_Model):
@@ -203,6 +206,8 @@ def hf_features():
                 "source_record_id": Value("string"),
                 "completed": Value("bool"),
                 "termination": Value("string"),
+                "persona": Value("string"),
+                "scenario": Value("string"),
             },
             "validation": {
                 "passed": Value("bool"),

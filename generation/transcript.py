@@ -57,8 +57,8 @@ def render(record: dict[str, Any], title: str) -> str:
         "",
     ]
     for key in ("scenario", "persona"):
-        if record.get(key):
-            lines += [f"*{key.capitalize()}:* {record[key]}", ""]
+        if simulation.get(key):
+            lines += [f"*{key.capitalize()}:* {simulation[key]}", ""]
     names = [t["function"]["name"] if "function" in t else t.get("name") for t in record.get("tools") or []]
     lines += [f"*Tools offered:* {', '.join(f'`{n}`' for n in names)}", ""]
     for message in record["messages"]:

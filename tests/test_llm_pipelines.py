@@ -12,6 +12,7 @@ import pytest
 from datasets import load_from_disk
 
 from generation.records import DialogueRecord
+from generation.simulation.voice import PERSONAS
 from tests.conftest import ROOT, read_jsonl, run_cli
 from loopback.base import llm_config, scripted_server
 
@@ -43,6 +44,8 @@ def test_pipeline_writes_contract_records_with_accounting(server, tmp_path, name
         assert record.environment.kind == ("sql" if execution == "sql" else "simulated")
         assert record.simulation.agent_policy == "llm"
         assert any(c.name == "judge" for c in record.validation.checks)
+        # the dialogue's persona and scenario, the ones its LLM user and task writer were given
+        assert record.simulation.persona in PERSONAS and record.simulation.scenario
     stats = json.loads((tmp_path / "out" / "stats.json").read_text())
     roles = stats["llm"]["roles"]
     expected = {"agent", "judge", "task_writer"} | ({"tool_simulator"} if execution == "simulated" else set())

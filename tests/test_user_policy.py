@@ -36,7 +36,7 @@ def _world(tmp_path):
     return SqlWorld.build(db, QueryLimits(), 0)
 
 
-def _run(world, agent, seed, mode="user_oriented", user=None):
+def _run(world, agent, seed, mode="user_oriented", user=None, scenario_of=None):
     config = GenerationConfig(tasks_per_dialogue={3: 1.0})
     rng = random.Random(seed)
     gold = world.db.copy()
@@ -44,7 +44,7 @@ def _run(world, agent, seed, mode="user_oriented", user=None):
     copy = world.db.copy()
     result = asyncio.run(simulate(mode=mode, tasks=tasks, system_prompt="sys", user=user or RulesUser(), agent=agent,
                                   env=SqlToolSession(world.toolbox, world.catalog, copy), rng=rng,
-                                  max_user_turns=40))
+                                  max_user_turns=40, scenario=scenario_of(tasks) if scenario_of else None))
     return tasks, result, copy.state_hash() == gold.state_hash()
 
 

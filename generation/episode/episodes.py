@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from ..llm.accounting import Accounting
 from ..records import Task
 from ..simulation.voice import persona_of
+from ..tasks.scenario import scenario_for
 from ..worlds.protocol import World
 from .assembly import history, without_tasks
 from .outcome import DialogueOutcome, Prior, TrialResult, record_of
@@ -55,8 +56,9 @@ class Episodes:
         gold = world.start(record_of(prior), wall_clock=False)
         try:
             persona = persona_of(self.settings.seed, index, self.settings.personas)
+            scenario = scenario_for(self.settings.seed, index, world.name).text  # what an LLM writer writes for
             tasks = await write_tasks(Planning(world, self.settings, self.llm, rng, gold, prefix, meter, events,
-                                               persona))
+                                               persona, scenario))
             return tasks, gold.state_hash()
         finally:
             gold.close()
@@ -70,7 +72,8 @@ class Episodes:
         earlier = prior_record.tasks if prior_record is not None else []
         dialogue = Dialogue(world, index, prefix, prior, earlier + tasks, len(earlier), offer, system,
                             history(prior, system), gold_hash, meter, outcome.events,
-                            persona_of(settings.seed, index, settings.personas))
+                            persona_of(settings.seed, index, settings.personas),
+                            scenario_for(settings.seed, index, world.name, tasks))
         for mode in settings.modes:
             outcome.events["tasks_attempted"] += len(tasks)
             record = await play(dialogue, mode, settings, self.llm)

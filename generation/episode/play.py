@@ -39,6 +39,7 @@ class Dialogue:
     meter: Accounting
     events: Counter
     persona: str | None = None  # how the user talks in every mode (simulation/voice.py)
+    scenario: Scenario | None = None  # who the user is and why they came (tasks/scenario.py)
 
 
 async def play(d: Dialogue, mode: str, settings: EpisodeSettings, llm: LLMPool | None) -> DialogueRecord:
@@ -59,7 +60,8 @@ async def play(d: Dialogue, mode: str, settings: EpisodeSettings, llm: LLMPool |
         result = await simulate(mode=mode, tasks=d.tasks, system_prompt=d.system, user=user, agent=agent,
                                 env=session, rng=rng, max_user_turns=settings.max_user_turns, history=d.history,
                                 first_task=d.first_task, tools=d.offer.specs, messages_out=said,
-                                match=match, write_tools=write_tools, persona=d.persona)
+                                match=match, write_tools=write_tools, persona=d.persona,
+                                scenario=d.scenario)
         final_hash = state.state_hash()
     finally:
         state.close()
@@ -76,7 +78,8 @@ async def play(d: Dialogue, mode: str, settings: EpisodeSettings, llm: LLMPool |
                             final_db_hash=final_hash, gold_db_hash=d.gold_hash)
     simulation = Simulation(mode=mode, execution=settings.execution, user_policy=user.name, agent_policy=agent.name,
                             seed=settings.seed, source_record_id=d.prior.id if d.prior is not None else None,
-                            completed=result.completed, termination=result.termination)
+                            completed=result.completed, termination=result.termination, persona=d.persona,
+                            scenario=d.scenario.text if d.scenario else None)
     return DialogueRecord(id=scope, messages=result.messages, tools=d.offer.specs, environment=d.offer.environment,
                           tasks=d.tasks, simulation=simulation, validation=validation, stats=result.stats)
 

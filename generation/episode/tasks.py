@@ -36,6 +36,7 @@ class Planning:
     meter: Accounting
     events: Counter
     persona: str | None = None  # the dialogue's user voice: the task writer writes for that person
+    scenario: str | None = None  # who that person is and why they came: the goals serve it
 
 
 def task_count(settings: EpisodeSettings, rng: random.Random) -> int:
@@ -77,7 +78,7 @@ async def rule_tasks(p: Planning) -> list[Task]:
 async def llm_tasks(p: Planning) -> list[Task]:
     """Tasks the LLM task writer proposes, each kept only if its plan runs on the gold state."""
     count = task_count(p.settings, p.rng)
-    prompt = p.world.task_writer_prompt(p.gold, p.rng, count, p.settings.modes[0], p.persona)
+    prompt = p.world.task_writer_prompt(p.gold, p.rng, count, p.settings.modes[0], p.persona, p.scenario)
     raw_tasks = await llm_writer.write_tasks(p.llm.client("task_writer"), p.meter, prompt, p.rng,
                                              seed=request_seed(p.prefix, "task_writer"))
     tasks: list[Task] = []

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..records import Message, Stats, Task
 from .policies import AgentPolicy, ToolSession, UserPolicy
+from ..tasks.scenario import Scenario
 from .state import DialogueState
 
 
@@ -39,11 +40,13 @@ async def simulate(
     match: str = "exact",
     write_tools: frozenset[str] = frozenset(),
     persona: str | None = None,
+    scenario: Scenario | None = None,
 ) -> SimulationResult:
     messages = messages_out if messages_out is not None else []
     messages += list(history) if history else [Message(role="system", content=system_prompt)]
     state = DialogueState(mode=mode, tasks=tasks, messages=messages, first_task=first_task, tools=tools or [],
-                          match=match, write_tools=write_tools, persona=persona)
+                          match=match, write_tools=write_tools, persona=persona,
+                          scenario=scenario)
     termination = "max_user_turns"
     while state.user_turns < max_user_turns:
         turn = await user.next_turn(state, rng)

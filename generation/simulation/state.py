@@ -7,6 +7,7 @@ from typing import Any
 
 from ..records import Message, PlannedCall, Subtask, Task
 from ..tasks.calls import arguments_key, gold_call_made
+from ..tasks.scenario import Scenario
 from ..tools.runtime import limit_error
 
 SubtaskRef = tuple[int, int]  # (task index, subtask index)
@@ -44,6 +45,8 @@ class DialogueState:
     write_tools: frozenset[str] = frozenset()
     failure: str | None = None  # why the dialogue cannot go on (a policy gave up or an endpoint died)
     persona: str | None = None  # how the simulated user talks (simulation/voice.py), chosen on its first turn
+    scenario: Scenario | None = None  # who the user is and why they came (tasks/scenario.py)
+    told_reason: bool = False  # the rules user has mentioned why it came (once is enough)
     small_talk: bool = False  # the user's last message was a greeting alone: the agent greets back
     # the user asked about another field of a row it just saw: (the row, the field), answered from memory
     side_question: tuple[dict[str, Any], str] | None = None

@@ -41,6 +41,10 @@ def problem_with(message: str, goal: str) -> str | None:
     return None
 
 
+def _scenario(state: DialogueState) -> str:
+    return state.scenario.text if state.scenario else "An ordinary user of the records system."
+
+
 @dataclass
 class LLMUser:
     client: LLMClient
@@ -63,7 +67,8 @@ class LLMUser:
         Built incrementally: earlier messages of the view never change (prefix-cache friendly)."""
         if not self._view_cache:  # the opening cue stays, so every later view extends this one
             self._view_cache = [{"role": "system", "content": render("user_simulator", goal=self._goal(state),
-                                                                 persona=describe_persona(state.persona))},
+                                                                 persona=describe_persona(state.persona),
+                                                                 scenario=_scenario(state))},
                                 {"role": "user", "content": "(The agent is waiting for you to start.)"}]
         view, pending = self._view_cache, self._pending
         for m in state.messages[self._seen:]:

@@ -155,7 +155,10 @@ class RulesUser:
             text = text.rstrip(".?") + V.pick(rng, V.JOINS) + self._words(state, ref, rng, hold)
         # no remark in the opening message: people start with what they came for
         noun = (state.subtask(batch[0]).intent or {}).get("noun", "record") if state.user_turns else None
-        return V.styled(text, state.persona, rng, V.wants(state.persona, "polite", rng), noun)
+        reason = state.scenario.said if state.scenario and not state.told_reason else None
+        text = V.styled(text, state.persona, rng, V.wants(state.persona, "polite", rng), noun, reason)
+        state.told_reason = state.told_reason or bool(reason and reason in text)
+        return text
 
     def _reaction(self, state: DialogueState, rng: random.Random) -> str:
         """A word on a value the agent just reported (read from the tool output, never made up); an

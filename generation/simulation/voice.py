@@ -182,15 +182,16 @@ def nouns(noun: str) -> dict[str, str]:
     return {"n": noun, "ns": _plural(noun), "an": ("an " if noun[:1].lower() in "aeiou" else "a ") + noun}
 
 
-def styled(text: str, persona: str, rng: random.Random, polite: bool, noun: str | None = None) -> str:
-    """The persona's surface: a remark (``noun``: what it is about), capitals, courtesy, typos (never
-    inside a quoted value)."""
+def styled(text: str, persona: str, rng: random.Random, polite: bool, noun: str | None = None,
+           reason: str | None = None) -> str:
+    """The persona's surface: a remark (``noun``: what it is about; ``reason``: why the user is here, the
+    likelier remark while it is untold), capitals, courtesy, typos (never inside a quoted value)."""
     if noun is not None and text[-1:] in ".?" and rng.random() < 0.2:
         text = text[:-1] + (pick(rng, TAILS) if text.endswith(".") else "?" + pick(rng, TAILS))
     if polite and "please" not in text:
         text = text.rstrip(".?") + pick(rng, (", please.", ", thanks.", " please?")) if text[-1:] in ".?" else text
     if noun is not None and wants(persona, "chatter", rng):  # the remark after the request, courtesy and all
-        text = text + " " + pick(rng, CHATTER).format(**nouns(noun))
+        text = text + " " + (reason if reason and rng.random() < 0.7 else pick(rng, CHATTER).format(**nouns(noun)))
     if persona == "non_native":
         words = text.split(" ")
         text = " ".join(TYPOS.get(w, w) if rng.random() < 0.3 else w for w in words)

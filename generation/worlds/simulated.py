@@ -60,12 +60,12 @@ class SimulatedWorld:
         raise NotImplementedError("rule-based tasks need SQL (the config requires tasks.policy: llm)")
 
     def task_writer_prompt(self, state: NoState, rng: random.Random, count: int, mode: str,
-                           persona: str | None = None) -> str:
+                           persona: str | None = None, scenario: str | None = None) -> str:
         # a tool to start from, drawn per dialogue: the rest of this prompt is the same for all
         focus = rng.choice([s["function"]["name"] for s in self.toolset.specs])
         return render("task_writer_simulated", domain=self.name.replace("_", " "), mode=mode,
                       tools=llm_writer.tools_text(self.toolset.specs), count=count, focus=focus,
-                      persona=describe_persona(persona))
+                      persona=describe_persona(persona), scenario=scenario or "An ordinary user of the system.")
 
     def write_task(self, raw: dict[str, Any], task_id: str, state: NoState) -> Task:
         return llm_writer.to_task(raw, task_id, None, None, set(self.toolset.returns))

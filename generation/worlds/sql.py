@@ -104,11 +104,12 @@ class SqlWorld:
         return self.synthesizer.synthesize(state, rng, task_id, anchor)
 
     def task_writer_prompt(self, state: DatabaseCopy, rng: random.Random, count: int, mode: str,
-                           persona: str | None = None) -> str:
+                           persona: str | None = None, scenario: str | None = None) -> str:
         specs = [t.openai_spec() for t in self.catalog.tools]
         return render("task_writer_sql", domain=self.db.db_id.replace("_", " "), tools=llm_writer.tools_text(specs),
                       schema=llm_writer.schema_text(self), data_view=llm_writer.data_view(state, self, rng),
-                      count=count, persona=describe_persona(persona))
+                      count=count, persona=describe_persona(persona),
+                      scenario=scenario or "An ordinary user of the records system.")
 
     def write_task(self, raw: dict[str, Any], task_id: str, state: DatabaseCopy) -> Task:
         return llm_writer.to_task(raw, task_id, self.toolbox, state, set(self.toolbox.tools))
