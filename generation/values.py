@@ -7,6 +7,8 @@ import re
 from typing import Any
 
 _WORD = re.compile(r"\w")
+# rows of a list a reply names: the agent's replies show this many, and a task has the user pick one of them
+SHOWN = 3
 
 
 def fmt(value: Any) -> str:

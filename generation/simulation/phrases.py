@@ -89,7 +89,7 @@ SWAPS = (
     ("show me", ("give me", "get me", "let me see", "bring up")),
     ("tell me", ("let me know", "give me", "say")),
     ("look up", ("find", "check", "search for")),
-    ("for me", ("for me real quick", "on your side", "")),
+    ("for me", ("for me real quick", "")),
     ("which", ("what",)),
     ("list", ("show", "give me")),
     ("I'm trying to", ("I want to", "I'm looking to")),

@@ -12,9 +12,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from ..values import fmt
+from ..values import SHOWN, fmt
 
-SHOWN = 3  # items of a list named in a reply
 NUMBER_WORDS = {2: "two", 3: "three"}  # counts the reply makes up itself are words, never digits
 
 OK_LEADS = ("", "", "Sure. ", "Okay. ", "Here's what I found. ", "Let me see. ")
@@ -53,7 +52,9 @@ def _field(key: str, spec: dict[str, Any]) -> str:
 def details(row: dict[str, Any], spec: dict[str, Any], wanted: set[str], fallback: int = 0, extra: int = 0) -> str:
     """'fee 77.52, status completed': the fields whose values the user asked for (else the first
     ``fallback`` descriptive fields), plus ``extra`` descriptive fields for context."""
-    keys = [k for k, v in row.items() if fmt(v).lower() in wanted and k != spec.get("label")]
+    label = spec.get("label")
+    named_by = label if label and row.get(label) not in (None, "") else spec.get("key")  # said in its name
+    keys = [k for k, v in row.items() if fmt(v).lower() in wanted and k != named_by]
     context = [k for k in row if k not in keys and _descriptive(k, row[k], spec)]
     keys += context[:extra if keys else max(fallback, extra)]
     # a field named with a figure ('rating 18 49') would read as a stated number: its value stands alone

@@ -84,7 +84,7 @@ class RulesUser:
         if state.pending():
             batch = self._batch(state, rng)
             lead = V.pick(rng, V.NEXT) if rng.random() < 0.4 else ""
-            return self._ask(state, batch, self._reaction(state, rng) + lead + self._phrase(state, batch, rng))
+            return self._ask(state, batch, self._reaction(state, rng) + self._phrase(state, batch, rng, lead=lead))
         state.requested = []
         return UserTurn(self._reaction(state, rng) + V.closing(rng, self._noun(state)), True)
 
@@ -149,8 +149,8 @@ class RulesUser:
         return V.pick(rng, V.CORRECTIONS).format(a=fmt(slip), b=fmt(intent["value"]), f=intent.get("field", "value"))
 
     def _phrase(self, state: DialogueState, batch: list[SubtaskRef], rng: random.Random,
-                hold: bool | None = None) -> str:
-        text = self._words(state, batch[0], rng, hold)
+                hold: bool | None = None, lead: str = "") -> str:
+        text = lead + self._words(state, batch[0], rng, hold)
         for ref in batch[1:]:
             text = text.rstrip(".?") + V.pick(rng, V.JOINS) + self._words(state, ref, rng, hold)
         # no remark in the opening message: people start with what they came for
@@ -219,6 +219,8 @@ def _heard_about(state: DialogueState, intent: dict) -> list[str]:
     heard = set(_heard(state))
     for rows in _window(state)[1]:
         mine = [r for r in rows if any(fmt(v) == fmt(name) for v in r.values())]
+        if len(mine) == 1 and len(rows) == 1:
+            return []  # the only row in view: 'it' does, no need to point at it
         if len(mine) == 1:
             others = {fmt(v) for r in rows if r is not mine[0] for v in r.values()}
             return sorted(v for v in {fmt(x) for x in mine[0].values()} & heard if v not in others)
@@ -251,7 +253,10 @@ def _heard(state: DialogueState) -> list[str]:
     reply, outputs = _window(state)
     # what the user was given or has said: picking that up again is no reaction
     known = " ".join(_given_text(state) + [m.content or "" for m in state.messages if m.role == "user"]).lower()
-    found = [fmt(v) for rows in outputs for row in rows for v in row.values() if v is not None and len(fmt(v)) > 1]
+    # a value that is also a word of a field's name ('paid' in 'total paid') is not heard as a value
+    field_words = {w for rows in outputs for row in rows for k in row for w in k.lower().split("_")}
+    found = [fmt(v) for rows in outputs for row in rows for v in row.values()
+             if v is not None and len(fmt(v)) > 1 and fmt(v).lower() not in field_words]
     # a value heard is said on its own or quoted whole: not the 15 inside "2018-03-15"
     quoted = set(re.findall(r'"([^"]*)"', reply))
     loose = re.sub(r'"[^"]*"', " ", reply)

@@ -81,12 +81,15 @@ def create_task(catalog: ToolCatalog, plan: PlanBuilder, rng: random.Random, _an
         raise Infeasible("no create tool")
     tool = rng.choice(creatable)
     table = catalog.schema.table(tool.table)
+    links = {c for fk in catalog.schema.foreign_keys if fk.table == table.name for c in fk.columns}
     try:
-        args = _new_row(plan, tool, table, _random_row(plan, table.name, rng), rng)
+        args = _new_row(plan, tool, table, _random_row(plan, table.name, rng), links, rng)
         plan.run(tool, args)
     except Infeasible:  # the template's values clash with a unique key: draw each field on its own
-        args = _new_row(plan, tool, table, {}, rng)
+        args = _new_row(plan, tool, table, {}, links, rng)
         plan.run(tool, args)
+    if not args:
+        raise Infeasible("a new row with nothing in it")
     shown = ", ".join(f"{table.column(p.column).display} {fmt(args[p.name])}" for p in tool.params if p.name in args)
     plan.step(f"please add a new {table.display} record with {shown}.",
               # the new row's key is news to the user (it never asked for it): no answer it expects
@@ -97,7 +100,8 @@ def create_task(catalog: ToolCatalog, plan: PlanBuilder, rng: random.Random, _an
                                     if p.name in args]))
 
 
-def _new_row(plan: PlanBuilder, tool, table, template: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+def _new_row(plan: PlanBuilder, tool, table, template: dict[str, Any], links: set[str],
+             rng: random.Random) -> dict[str, Any]:
     """The create call's arguments: fresh key and name, some optional fields left out, categories drawn
     from the table, the rest from ``template`` (an existing row) where it has them."""
     args: dict[str, Any] = {}
@@ -107,8 +111,8 @@ def _new_row(plan: PlanBuilder, tool, table, template: dict[str, Any], rng: rand
             args[p.name] = fresh_key(plan.copy, table.name, column.name, column.param_type)
         elif table.label is not None and column.name == table.label.name:
             args[p.name] = _fresh_label(column_values(plan.copy, table.name, column.name), rng)
-        elif not p.required and rng.random() < SKIP_OPTIONAL:
-            continue  # left for later, as people do with optional details
+        elif not p.required and column.name not in links and rng.random() < SKIP_OPTIONAL:
+            continue  # left for later, as people do with optional details (a link never: it is the point)
         elif not column.is_categorical and template.get(column.name) is not None:
             args[p.name] = coerce(template[column.name], column.param_type)
         else:

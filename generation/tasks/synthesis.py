@@ -17,10 +17,9 @@ from ..databases.database import DatabaseCopy
 from ..databases.names import quote
 from ..databases.schema import Table
 from ..records import Rubric, Task
-from ..simulation.replies import SHOWN  # the rows of a list a reply names: the user picks one of those
 from ..tools.arguments import coerce, column_values
 from ..tools.runtime import Toolbox
-from ..values import fmt
+from ..values import SHOWN, fmt
 from ..tools.catalog import ToolCatalog
 from .calls import Reference
 from .free_tasks import create_task, free_task
@@ -44,6 +43,7 @@ class Entity:
     row: dict[str, Any]
     call: int  # the plan call whose output holds it (-1: handed over from an earlier task)
     index: int = 0  # position in that call's output when it is a list
+    done: frozenset[str] = frozenset()  # kinds of tool already used on it: a later task asks something new
 
     @property
     def key(self) -> Any:
@@ -144,11 +144,12 @@ class TaskSynthesizer:
     def _entity_task(self, plan: PlanBuilder, rng: random.Random, anchor: Entity | None) -> None:
         entity = anchor if anchor is not None else self._find(plan, rng)
         it = f"that same {entity.table.display}" if anchor is not None else "it"
-        follow = self._act(plan, rng, entity, it, allow_delete=True, chain=anchor is None)
+        follow = self._act(plan, rng, entity, it, allow_delete=True, chain=anchor is None, skip=entity.done)
         deleted = any(s.writes and not s.answers for s in plan.steps)
         if not deleted and rng.random() < MORE_ON_ENTITY:
             self._another(plan, rng, entity)
-        plan.subject = None if deleted else Entity(entity.table, entity.row, -1, -1)
+        done = entity.done | {self.catalog.by_name[c.tool].kind for c in plan.calls}
+        plan.subject = None if deleted else Entity(entity.table, entity.row, -1, -1, done=frozenset(done))
         if follow is not None and rng.random() < FOLLOW_LINK:
             # the user names the linked record, so the agent has to pick it out of the list
             self._act(plan, rng, follow, follow.name, allow_delete=False, chain=False, came_from=entity.table.name)
@@ -156,7 +157,7 @@ class TaskSynthesizer:
     def _another(self, plan: PlanBuilder, rng: random.Random, entity: Entity) -> None:
         """A second, different thing about the same row ('and what's its rating? change its status to
         closed'), left out when there is none."""
-        done = {self.catalog.by_name[c.tool].kind for c in plan.calls}
+        done = entity.done | {self.catalog.by_name[c.tool].kind for c in plan.calls}
         mark = plan.mark()
         try:
             with plan.copy.savepoint("another"):
