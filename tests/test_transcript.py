@@ -12,9 +12,8 @@ def _record() -> dict:
     return {
         "id": "d-1",
         "environment": {"db_id": "ticketing", "tools": []},
-        "simulation": {"mode": "user_oriented"},
+        "simulation": {"mode": "user_oriented", "scenario": "You are planning a night out."},
         "stats": {"tasks": 1, "turns": 4, "steps": 1},
-        "scenario": "You are planning a night out.",
         "tools": [{"type": "function", "function": {"name": "search_events"}}],
         "messages": [
             {"role": "system", "content": "SYSTEM PROMPT TEXT"},

@@ -218,7 +218,7 @@ def _proposal(state: DialogueState, env: ToolAccess, call: PlannedCall) -> str:
         label = spec.get("label")
         named = f" {say(call.arguments[label])}" if label and label in call.arguments else ""
         rest = [f"{fields.get(k, k.replace('_', ' '))} {say(v)}" for k, v in call.arguments.items()
-                if k != label and v not in (None, "")][:4]
+                if k != label and v not in (None, "")][:6]
         return f"add a new {entity}{named}" + (f" with {', '.join(rest)}" if rest else "")
     row = _known_row(state, env, spec, call.arguments.get(key)) if key else None
     name = row_name(row, spec) if row else f"{entity} {say(call.arguments.get(key))}"

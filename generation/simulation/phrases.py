@@ -100,9 +100,10 @@ SWAPS = (
     ("three", ("3",)),
 )
 # after a request, now and then: when, why or how much it matters (no courtesy words: that is the persona's)
-TAILS = (" when you get a chance.", " no rush.", " it's for a report.", " just need the basics.",
-         " I'll wait.", " short answer is fine.", " that's the main thing today.", " if it's easy to pull.",
-         " for my notes.", " before I forget.", " the rest can wait.", " I'm double-checking a list here.")
+TAILS = (" when you get a chance.", " if it's easy to pull.", " for my notes.", " before I forget.",
+         " while I have you.", " if you can.")
+AFTERTHOUGHTS = ("No rush.", "It's for a report.", "Just need the basics.", "I'll wait.", "Short answer is fine.",
+                 "That's the main thing today.", "The rest can wait.", "I'm double-checking a list here.")
 REACTIONS = ("{v}, got it.", "ah, {v}. ok.", "so {v}, good to know.", "ok, {v} then.", "{v}? interesting.",
              "right, {v}.", "{v}, makes sense.", "hm, {v}. fine.", "noted: {v}.", "{v}, that's what I thought.",
              "oh, {v}? didn't expect that.", "{v}. good.", "ok so {v}.", "{v}, perfect.", "wait, {v}? huh, alright.",
@@ -155,6 +156,19 @@ CHECK_HEAD = ("can you check", "could you double-check", "please verify", "just 
               "can you look again that", "would you confirm", "could you see if")
 CHECK_WHAT = ("that it saved", "the {n} is right now", "the change went through", "it's there now",
               "the {f} is updated", "it really worked", "it stuck", "the record shows it now")
+# a yes or a re-check that names the change: {y} a yes word, {v} the new value, {f} the field, {x} the row
+APPROVE_SPECIFIC = {
+    "update": ("{y}, {v} is right.", "{y}, {v} it is.", "{v}, {y}.", "{y}. set it to {v}.", "{y}, the {f} is {v}.",
+               "{y}, {v}. go ahead."),
+    "create": ("{y}, add {x}.", "{y}, that's {x}. go ahead.", "{x}, {y}, create it.", "{y}, put {x} in."),
+    "delete": ("{y}, delete {x}.", "{y}, {x} can go.", "{x}, {y}. remove it.", "{y}, drop {x}."),
+}
+CHECK_SPECIFIC = {
+    "update": ("does it say {v} now?", "is the {f} {v} now?", "can you check the {f} shows {v}?",
+               "so it's {v} now? can you check?", "is {v} showing for the {f}?"),
+    "create": ("is {x} in there now?", "can you see {x} now?", "does {x} show up now?", "check {x} is saved?"),
+    "delete": ("is {x} gone now?", "can you check {x} is really gone?", "{x} doesn't show anymore, right?"),
+}
 SHORT_DONE = ("thanks!", "great, bye.", "cheers.", "perfect, thanks.", "ok bye.", "done, thanks.", "that's it.",
               "all set.", "thx, bye", "good. bye.", "nice, thanks.", "ok, cheers!")
 SHORT_CHECK = ("did it save?", "saved?", "did it stick?", "is it there now?", "all good on your end?",

@@ -296,7 +296,8 @@ def _side_question(state: DialogueState, rng: random.Random) -> tuple[dict, str,
             return None
     said = " ".join(m.content or "" for m in state.messages if m.role in ("user", "assistant")).lower()
     fields = [k for k, v in row.items() if v not in (None, "") and not k.endswith(("id", "_code"))
-              and not mentions(said, fmt(v)) and k.replace("_", " ") not in said and not any(c.isdigit() for c in k)]
+              and not mentions(said, fmt(v)) and k.replace("_", " ") not in said and not any(c.isdigit() for c in k)
+              and not k.startswith(("is_", "has_"))]  # 'what's its is male?' is no question
     return (row, rng.choice(fields), name) if fields else None
 
 

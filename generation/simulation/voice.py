@@ -16,7 +16,8 @@ from ..values import fmt
 from .phrases import (  # noqa: F401  (the banks are read as voice.X)
     GREETINGS, REQUESTS, SUMMARY_AVERAGE, JOINS, NEXT, REACTIONS,
     ANSWERS, ANSWERS_WRITE, MISSING, CHATTER, SIDE, SIDE_OF,
-    CORRECTIONS, SLIP_RETRY, GIVE_UP, GREET_ONLY, YES, GO, TAILS, SWAPS, SHORT_DONE, SHORT_CHECK,
+    CORRECTIONS, SLIP_RETRY, GIVE_UP, GREET_ONLY, YES, GO, TAILS, SWAPS, SHORT_DONE, SHORT_CHECK, AFTERTHOUGHTS,
+    APPROVE_SPECIFIC, CHECK_SPECIFIC,
     DO_WHAT, CHECK_HEAD, CHECK_WHAT, DONE, DONE_SCOPE, DONE_END,
     TYPOS,
 )
@@ -42,6 +43,9 @@ def approval(rng: random.Random, intent: dict[str, Any] | None, persona: str = "
     """Yes to the change the agent proposed, often saying which change (a terse user just says yes)."""
     if rng.random() < (0.5 if persona in ("terse", "impatient") else 0.15):
         return pick(rng, YES) + pick(rng, (".", "!", ""))
+    specific = _specific(intent, APPROVE_SPECIFIC)
+    if specific and rng.random() < 0.35:  # says what it agrees to: 'yes, 1965 is right'
+        return pick(rng, specific).format(y=pick(rng, YES), **_parts(intent))
     text = f"{pick(rng, YES)}, {pick(rng, GO)}"
     if intent and intent.get("act") in DO_WHAT and rng.random() < 0.6:
         what = pick(rng, DO_WHAT[intent["act"]]).format(f=intent.get("field", "value"), **nouns(intent.get("noun", "record")))
@@ -52,8 +56,25 @@ def approval(rng: random.Random, intent: dict[str, Any] | None, persona: str = "
 def check(rng: random.Random, intent: dict[str, Any] | None) -> str:
     if rng.random() < 0.35:
         return pick(rng, SHORT_CHECK)
+    specific = _specific(intent, CHECK_SPECIFIC)
+    if specific and rng.random() < 0.4:  # names what should now be true: 'does it say 1965 now?'
+        return pick(rng, specific).format(**_parts(intent))
     what = pick(rng, CHECK_WHAT).format(f=(intent or {}).get("field", "value"), **nouns((intent or {}).get("noun", "record")))
     return f"{pick(rng, CHECK_HEAD)} {what}?"
+
+
+def _specific(intent: dict[str, Any] | None, bank: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The wordings of ``bank`` for this write, when the intent has what they name."""
+    act = (intent or {}).get("act")
+    if act == "update" and intent.get("value") is not None:
+        return bank["update"]
+    return bank.get(act, ()) if act in ("create", "delete") and intent.get("name") is not None else ()
+
+
+def _parts(intent: dict[str, Any]) -> dict[str, str]:
+    name = intent.get("name")
+    return {"v": fmt(intent.get("value")), "f": intent.get("field", "value"),
+            "x": fmt(name) if name is not None else "it", **nouns(intent.get("noun", "record"))}
 
 
 def closing(rng: random.Random, noun: str) -> str:
@@ -186,8 +207,9 @@ def styled(text: str, persona: str, rng: random.Random, polite: bool, noun: str 
            reason: str | None = None) -> str:
     """The persona's surface: a remark (``noun``: what it is about; ``reason``: why the user is here, the
     likelier remark while it is untold), capitals, courtesy, typos (never inside a quoted value)."""
-    if noun is not None and text[-1:] in ".?" and rng.random() < 0.2:
-        text = text[:-1] + (pick(rng, TAILS) if text.endswith(".") else "?" + pick(rng, TAILS))
+    if noun is not None and text[-1:] in ".?" and rng.random() < 0.2:  # a clause on the request, or a remark after it
+        text = text[:-1] + pick(rng, TAILS) if text.endswith(".") and rng.random() < 0.5 else \
+            text + " " + pick(rng, AFTERTHOUGHTS)
     if polite and "please" not in text:
         text = text.rstrip(".?") + pick(rng, (", please.", ", thanks.", " please?")) if text[-1:] in ".?" else text
     if noun is not None and wants(persona, "chatter", rng):  # the remark after the request, courtesy and all
