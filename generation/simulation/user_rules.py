@@ -77,7 +77,7 @@ class RulesUser:
         if side is not None:
             row, key, name = side
             words = key.replace("_", " ")
-            ask = V.pick(rng, V.SIDE_OF).format(f=words, x=name) if name else V.pick(rng, V.SIDE).format(f=words)
+            ask = V.vary(V.pick(rng, V.SIDE_OF if name else V.SIDE), rng).format(f=words, x=name)
             text = self._reaction(state, rng) + ask
             state.side_question, state.requested, state.asked_side = (row, key), [], True
             return UserTurn(text, False)

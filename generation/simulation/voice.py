@@ -41,7 +41,7 @@ TRAITS: dict[str, dict[str, float]] = {p: dict(zip(TRAIT_NAMES, row)) for p, row
 
 def approval(rng: random.Random, intent: dict[str, Any] | None, persona: str = "") -> str:
     """Yes to the change the agent proposed, often saying which change (a terse user just says yes)."""
-    if rng.random() < (0.5 if persona in ("terse", "impatient") else 0.15):
+    if rng.random() < (0.5 if persona in ("terse", "impatient") else 0.25):
         return pick(rng, YES) + pick(rng, (".", "!", ""))
     specific = _specific(intent, APPROVE_SPECIFIC)
     if specific and rng.random() < 0.35:  # says what it agrees to: 'yes, 1965 is right'
@@ -59,8 +59,8 @@ def check(rng: random.Random, intent: dict[str, Any] | None) -> str:
     specific = _specific(intent, CHECK_SPECIFIC)
     if specific and rng.random() < 0.4:  # names what should now be true: 'does it say 1965 now?'
         return pick(rng, specific).format(**_parts(intent))
-    what = pick(rng, CHECK_WHAT).format(f=(intent or {}).get("field", "value"), **nouns((intent or {}).get("noun", "record")))
-    return f"{pick(rng, CHECK_HEAD)} {what}?"
+    what = vary(pick(rng, CHECK_WHAT), rng).format(f=(intent or {}).get("field", "value"), **nouns((intent or {}).get("noun", "record")))
+    return f"{vary(pick(rng, CHECK_HEAD), rng)} {what}?"
 
 
 def _specific(intent: dict[str, Any] | None, bank: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
@@ -80,7 +80,7 @@ def _parts(intent: dict[str, Any]) -> dict[str, str]:
 def closing(rng: random.Random, noun: str) -> str:
     if rng.random() < 0.35:
         return pick(rng, SHORT_DONE)
-    return pick(rng, DONE) + pick(rng, DONE_SCOPE).format(**nouns(noun)) + pick(rng, DONE_END)
+    return vary(pick(rng, DONE), rng) + pick(rng, DONE_SCOPE).format(**nouns(noun)) + pick(rng, DONE_END)
 
 
 

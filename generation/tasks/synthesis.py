@@ -31,7 +31,7 @@ DIFFICULTY = {1: "easy", 2: "medium"}
 # a new row in these proportions, and a read of a row is likelier than a change to it
 RECIPE_WEIGHTS = (3.0, 1.5, 1.0)  # a row's task, a free task (rank, top, range), a create
 ACTION_WEIGHTS = {"get": 2.0, "children": 2.0, "parent": 2.0, "summary": 2.0, "update": 1.5, "delete": 0.75}
-MORE_ON_ENTITY = 0.6  # chance of a second, different request about the row a task is about
+MORE_ON_ENTITY = 0.75  # chance of a second, different request about the row a task is about
 FOLLOW_LINK = 0.75  # chance that the user goes on to one of the linked rows it was shown
 
 
