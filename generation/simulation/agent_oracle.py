@@ -217,8 +217,8 @@ def _proposal(state: DialogueState, env: ToolAccess, call: PlannedCall) -> str:
     if kind == "create":
         label = spec.get("label")
         named = f" {say(call.arguments[label])}" if label and label in call.arguments else ""
-        rest = [f"{fields.get(k, k.replace('_', ' '))} {say(v)}" for k, v in call.arguments.items()
-                if k != label and v not in (None, "")][:6]
+        rest = [_linked_name(state, env, k, v) or f"{fields.get(k, k.replace('_', ' '))} {say(v)}"
+                for k, v in call.arguments.items() if k != label and v not in (None, "")][:6]
         return f"add a new {entity}{named}" + (f" with {', '.join(rest)}" if rest else "")
     row = _known_row(state, env, spec, call.arguments.get(key)) if key else None
     name = row_name(row, spec) if row else f"{entity} {say(call.arguments.get(key))}"
@@ -239,6 +239,18 @@ def _before(state: DialogueState, env: ToolAccess, spec: dict[str, Any], call: P
     row = _known_row(state, env, spec, call.arguments.get(key)) or {}
     old = [row[k] for k, v in call.arguments.items() if k != key and row.get(k) not in (None, "", v)]
     return say(old[0]) if len(old) == 1 else None
+
+
+def _linked_name(state: DialogueState, env: ToolAccess, param: str, value: Any) -> str | None:
+    """'customer Sean Doyle' for customer_id 16, when the conversation has seen that row by its key."""
+    for made in reversed(state.calls):
+        spec = env.spec(made.name)
+        if spec.get("key") != param or not spec.get("label"):
+            continue
+        for row in made.output if isinstance(made.output, list) else [made.output]:
+            if isinstance(row, dict) and row.get(param) == value and row.get(spec["label"]) not in (None, ""):
+                return f"{spec.get('entity', 'record')} {row_name(row, spec)}"
+    return None
 
 
 def _known_row(state: DialogueState, env: ToolAccess, spec: dict[str, Any], value: Any) -> dict[str, Any] | None:

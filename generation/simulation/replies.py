@@ -124,6 +124,9 @@ def describe_row(row: dict[str, Any], spec: dict[str, Any], wanted: set[str]) ->
         key = spec.get("key")
         if name == f"the {entity}":
             return f"Done: the new {entity} is saved."
+        label = spec.get("label")
+        if key and key in row and not (label and row.get(label) not in (None, "")):  # named by its new key
+            return f"Done: the new {entity} is saved; its {_field(key, spec)} is {say(row[key])}."
         return f"Done: I've added {name} as a new {entity}" + (
             f" (its {_field(key, spec)} is {say(row[key])})." if key and key in row and key != spec.get("label")
             and not name.endswith(say(row[key])) else ".")

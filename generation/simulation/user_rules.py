@@ -291,9 +291,12 @@ def _side_question(state: DialogueState, rng: random.Random) -> tuple[dict, str,
     row = rng.choice(rows)
     name = None
     if len(rows) > 1:  # one of several: the user names the one it means, as the agent did
-        name = next((fmt(v) for v in row.values() if isinstance(v, str) and mentions(reply, fmt(v))), None)
-        if name is None:
+        others = {fmt(v) for r in rows if r is not row for v in r.values()}
+        said_of_it = [fmt(v) for v in row.values() if mentions(reply, fmt(v)) and fmt(v) not in others]
+        named = [v for v in said_of_it if f"{v} (" in reply or f'{v}" (' in reply]  # how the agent named it
+        if not said_of_it:
             return None
+        name = named[0] if named else f"the one with {said_of_it[0]}"
     said = " ".join(m.content or "" for m in state.messages if m.role in ("user", "assistant")).lower()
     fields = [k for k, v in row.items() if v not in (None, "") and not k.endswith(("id", "_code"))
               and not mentions(said, fmt(v)) and k.replace("_", " ") not in said and not any(c.isdigit() for c in k)

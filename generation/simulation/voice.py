@@ -30,7 +30,7 @@ PERSONAS = ("terse", "chatty", "vague", "precise", "impatient", "non_native")
 TRAIT_NAMES = ("react", "hold", "polite", "greet", "small_talk", "curious", "chatter", "waver")
 _TRAIT_TABLE = {  # one column per trait, in TRAIT_NAMES order
     "terse": (0.75, 0.3, 0.05, 0.2, 0.1, 0.45, 0.0, 0.2),
-    "chatty": (0.95, 0.3, 0.3, 0.7, 0.6, 0.85, 0.45, 0.4),
+    "chatty": (0.95, 0.3, 0.3, 0.7, 0.6, 0.85, 0.6, 0.4),
     "vague": (0.9, 0.7, 0.15, 0.4, 0.5, 0.65, 0.2, 0.5),
     "precise": (0.9, 0.15, 0.15, 0.3, 0.2, 0.85, 0.05, 0.15),
     "impatient": (0.65, 0.35, 0.0, 0.1, 0.05, 0.35, 0.0, 0.3),
@@ -41,7 +41,7 @@ TRAITS: dict[str, dict[str, float]] = {p: dict(zip(TRAIT_NAMES, row)) for p, row
 
 def approval(rng: random.Random, intent: dict[str, Any] | None, persona: str = "") -> str:
     """Yes to the change the agent proposed, often saying which change (a terse user just says yes)."""
-    if rng.random() < (0.5 if persona in ("terse", "impatient") else 0.25):
+    if rng.random() < (0.7 if persona in ("terse", "impatient") else 0.3):
         return pick(rng, YES) + pick(rng, (".", "!", ""))
     specific = _specific(intent, APPROVE_SPECIFIC)
     if specific and rng.random() < 0.35:  # says what it agrees to: 'yes, 1965 is right'

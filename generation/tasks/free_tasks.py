@@ -7,9 +7,10 @@ import re
 from typing import Any
 
 from ..databases.names import quote
-from ..tools.arguments import coerce, column_values, fresh_key
+from ..tools.arguments import coerce, column_values, fresh_key, unique_values
 from ..tools.catalog import ToolCatalog
 from ..values import fmt
+from .calls import Reference
 from .intent import intent
 from .plan import Infeasible, PlanBuilder
 
@@ -82,22 +83,55 @@ def create_task(catalog: ToolCatalog, plan: PlanBuilder, rng: random.Random, _an
     tool = rng.choice(creatable)
     table = catalog.schema.table(tool.table)
     links = {c for fk in catalog.schema.foreign_keys if fk.table == table.name for c in fk.columns}
-    try:
-        args = _new_row(plan, tool, table, _random_row(plan, table.name, rng), links, rng)
-        plan.run(tool, args)
-    except Infeasible:  # the template's values clash with a unique key: draw each field on its own
+    args = _new_row(plan, tool, table, _random_row(plan, table.name, rng), links, rng)
+    if _clashes(plan, tool, args):  # the template's values clash with a unique key: draw each field alone
         args = _new_row(plan, tool, table, {}, links, rng)
-        plan.run(tool, args)
     if not args:
         raise Infeasible("a new row with nothing in it")
-    shown = ", ".join(f"{table.column(p.column).display} {fmt(args[p.name])}" for p in tool.params if p.name in args)
+    first = len(plan.calls)
+    said = {p.name: [table.column(p.column).display, args[p.name]] for p in tool.params if p.name in args}
+    bindings = {}
+    for param, parent, name, ref in _named_parents(catalog, plan, tool, table, args, rng):
+        said[param], bindings[param] = [parent, name], ref  # 'author Jane Doe': the agent looks the id up
+    plan.run(tool, args, bindings)
+    shown = ", ".join(f"{f} {fmt(v)}" for f, v in said.values())
     plan.step(f"please add a new {table.display} record with {shown}.",
               # the new row's key is news to the user (it never asked for it): no answer it expects
-              f"have a new {table.display} record added with {shown}", [plan.last], [], writes=True,
-              intent=intent("create", noun=table.display,
-                            name=args.get(table.label.param) if table.label is not None else None,
-                            values=[[table.column(p.column).display, args[p.name]] for p in tool.params
-                                    if p.name in args]))
+              f"have a new {table.display} record added with {shown}", list(range(first, len(plan.calls))), [],
+              writes=True, intent=intent("create", noun=table.display,
+                                         name=args.get(table.label.param) if table.label is not None else None,
+                                         values=list(said.values())))
+
+
+NAME_PARENT = 0.7  # chance the user names a linked row ('author Jane Doe') rather than giving its id
+
+
+def _named_parents(catalog: ToolCatalog, plan: PlanBuilder, tool, table, args: dict[str, Any], rng: random.Random):
+    """For each single-column link the user would rather name: (param, the parent's noun, its name, the
+    binding to a search that finds it), the search already planned."""
+    params = {table.column(p.column).name: p.name for p in tool.params}
+    for fk in catalog.schema.foreign_keys:
+        param = params.get(fk.columns[0]) if fk.table == table.name and len(fk.columns) == 1 else None
+        parent = catalog.schema.table(fk.ref_table)
+        search = catalog.get("search", parent.name)
+        if param is None or param not in args or search is None or parent.label is None or rng.random() > NAME_PARENT:
+            continue
+        label, key = parent.label, parent.column(fk.ref_columns[0])
+        row = plan.copy.conn.execute(f"SELECT {quote(label.name)} FROM {quote(parent.name)} WHERE {quote(key.name)} = ?",
+                                     (args[param],)).fetchone()
+        if row is None or row[0] in (None, "") or row[0] not in unique_values(plan.copy, parent.name, label.name):
+            continue
+        rows = plan.run(search, {label.param: str(row[0])})
+        index = next((i for i, r in enumerate(rows) if r[label.param] == row[0]), None)
+        if index is None:
+            raise Infeasible("the named parent is not found by its name")
+        yield param, parent.display, row[0], str(Reference(plan.last, index, key.param))
+
+
+def _clashes(plan: PlanBuilder, tool, args: dict[str, Any]) -> bool:
+    """The insert would fail (a unique key taken): tried on the copy and undone."""
+    with plan.copy.savepoint("probe", undo=True):
+        return not plan.toolbox.call(plan.copy, tool.name, args).ok
 
 
 def _new_row(plan: PlanBuilder, tool, table, template: dict[str, Any], links: set[str],

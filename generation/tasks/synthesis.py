@@ -17,7 +17,7 @@ from ..databases.database import DatabaseCopy
 from ..databases.names import quote
 from ..databases.schema import Table
 from ..records import Rubric, Task
-from ..tools.arguments import coerce, column_values
+from ..tools.arguments import coerce, column_values, unique_values
 from ..tools.runtime import Toolbox
 from ..values import SHOWN, fmt
 from ..tools.catalog import ToolCatalog
@@ -122,7 +122,7 @@ class TaskSynthesizer:
             raise Infeasible("no searchable table")
         table = rng.choice(tables)
         label = table.label
-        values = [v for v in _unique_values(plan.copy, table, label) if str(v).strip()]
+        values = [v for v in unique_values(plan.copy, table.name, label.name) if str(v).strip()]
         if not values:
             raise Infeasible("no label names one row")
         target = rng.choice(values)
@@ -305,14 +305,6 @@ def _weighted_order(items: list, weights, rng: random.Random) -> list:
     replacement): the first is the choice, the rest are fallbacks."""
     keys = [rng.random() ** (1.0 / w) for w in weights]
     return [item for _, item in sorted(zip(keys, items), key=lambda pair: -pair[0])]
-
-
-def _unique_values(copy: DatabaseCopy, table: Table, label) -> list[Any]:
-    """Label values that name exactly one row (at most 500, in order)."""
-    column = quote(label.name)
-    rows = copy.conn.execute(f"SELECT {column} FROM {quote(table.name)} WHERE {column} IS NOT NULL "
-                             f"GROUP BY {column} HAVING count(*) = 1 ORDER BY {column} LIMIT 500")
-    return [r[0] for r in rows]
 
 
 def _numbers_near(old: float, observed: list[Any], json_type: str, rng: random.Random) -> list[Any]:

@@ -23,6 +23,15 @@ def column_values(copy: DatabaseCopy, table: str, column: str) -> list[Any]:
     return list(copy.cached(table, ("values", column), query))
 
 
+def unique_values(copy: DatabaseCopy, table: str, column: str) -> list[Any]:
+    """Values that name exactly one row (at most 500, ordered): a person can say which row they mean."""
+    rows = copy.conn.execute(
+        f"SELECT {quote(column)} FROM {quote(table)} WHERE {quote(column)} IS NOT NULL "
+        f"GROUP BY {quote(column)} HAVING count(*) = 1 ORDER BY {quote(column)} LIMIT 500"
+    )
+    return [r[0] for r in rows]
+
+
 def fresh_key(copy: DatabaseCopy, table: str, column: str, kind: str) -> Any:
     """A key value no row uses yet: one past the largest number, or a new code."""
     values = column_values(copy, table, column)
