@@ -11,6 +11,7 @@ from ..llm.accounting import Accounting
 from ..llm.client import request_seed
 from ..records import Check, DialogueRecord, Message, Simulation, Task, Validation
 from ..simulation.orchestrator import SimulationResult, simulate
+from ..tasks.scenario import Scenario
 from ..validation import checks
 from ..worlds.protocol import SessionContext, ToolOffer, World
 from .assembly import MODE_TAG

@@ -135,7 +135,6 @@ SWAPS = (
     ("quick", ("short", "fast")),
     ("everything", ("all of it", "all I needed")),
     ("check", ("verify", "look")),
-    ("now", ("at this point", "right now")),
     ("all", ("everything",)),
 )
 # after a request, now and then: when, why or how much it matters (no courtesy words: that is the persona's)

@@ -8,13 +8,12 @@ subtask is done.
 
 from __future__ import annotations
 
-import json
 import random
-import re
 from dataclasses import dataclass
 
 from ..values import fmt, mentions
 from . import voice as V
+from .hearing import given_arguments, heard, heard_about, side_question
 from .state import DialogueState, SubtaskRef
 
 MAX_REMINDERS = 2
@@ -73,7 +72,7 @@ class RulesUser:
             state.requested = []
             state.verify = [c for r in writes for c in state.gold_calls(r)]
             return UserTurn(self._reaction(state, rng) + V.check(rng, state.subtask(writes[0]).intent), False)
-        side = _side_question(state, rng) if V.wants(p, "curious", rng) else None
+        side = side_question(state, rng) if V.wants(p, "curious", rng) else None
         if side is not None:
             row, key, name = side
             words = key.replace("_", " ")
@@ -119,7 +118,7 @@ class RulesUser:
         if (state.mode == "user_oriented" and ref not in state.revealed and said.get("slip") is not None
                 and V.wants(state.persona, "waver", rng) and self._slip(state, ref)):
             said = said | {"value": said["slip"]}
-        return V.request(said, state.persona, rng, hold, _heard_about(state, said))
+        return V.request(said, state.persona, rng, hold, heard_about(state, said))
 
     @staticmethod
     def _slip(state: DialogueState, ref: SubtaskRef) -> bool:
@@ -166,12 +165,12 @@ class RulesUser:
         asked_it, state.asked_side = state.asked_side, False
         if not (asked_it and rng.random() < 0.9) and not V.wants(state.persona, "react", rng):
             return ""
-        heard = _heard(state)
-        return V.pick(rng, V.REACTIONS).format(v=rng.choice(heard)) + " " if heard else ""
+        values = heard(state)
+        return V.pick(rng, V.REACTIONS).format(v=rng.choice(values)) + " " if values else ""
 
     def _answer(self, state: DialogueState, rng: random.Random) -> str:
         """The details the agent asked for, from the calls the user's request needs."""
-        values = {name: args[name] for r in state.requested for args in _given(state, r)
+        values = {name: args[name] for r in state.requested for args in given_arguments(state, r)
                   for name in state.asked_for if name in args}
         state.asked_for = []
         pairs = [(k.replace("_", " "), fmt(v)) for k, v in values.items()]
@@ -202,106 +201,6 @@ class RulesUser:
                 any(mentions(r, a) for r in replies) for a in state.subtask(ref).answers
             ):
                 state.done.add(ref)
-
-
-def _given(state: DialogueState, ref: SubtaskRef) -> list[dict]:
-    """The arguments of the subtask's calls as the user has them in mind (a slip included)."""
-    t = ref[0]
-    return [state.tasks[t].gold_plan[j].arguments | state.stated.get((t, j), {}) for j in state.subtask(ref).calls]
-
-
-def _heard_about(state: DialogueState, intent: dict) -> list[str]:
-    """Values the agent just said about the intent's row (found by its name) that no other row of the
-    same output has: 'the one with 2036' picks it out."""
-    name = intent.get("name")
-    if name is None:
-        return []
-    heard = set(_heard(state))
-    for rows in _window(state)[1]:
-        mine = [r for r in rows if any(fmt(v) == fmt(name) for v in r.values())]
-        if len(mine) == 1 and len(rows) == 1:
-            return []  # the only row in view: 'it' does, no need to point at it
-        if len(mine) == 1:
-            others = {fmt(v) for r in rows if r is not mine[0] for v in r.values()}
-            return sorted(v for v in {fmt(x) for x in mine[0].values()} & heard if v not in others)
-    return []
-
-
-def _window(state: DialogueState) -> tuple[str, list[list[dict]]]:
-    """The agent's words and the tool outputs' rows since the user's third-last message, newest first:
-    a question or a proposal may sit between a result and the user's answer."""
-    reply, outputs, users = "", [], 0
-    for m in reversed(state.messages):
-        users += m.role == "user"
-        if users == 3 or m.role == "system":
-            break
-        if m.role == "assistant" and m.content:
-            reply += " " + m.content
-        if m.role == "tool":
-            try:
-                data = json.loads(m.content or "null")
-            except json.JSONDecodeError:
-                continue
-            rows = data if isinstance(data, list) else [data]
-            outputs.append([r for r in rows if isinstance(r, dict) and "error" not in r])
-    return reply, outputs
-
-
-def _heard(state: DialogueState) -> list[str]:
-    """Values of the latest tool outputs that the agent's last reply states and the task never
-    mentions: what a listener would pick up."""
-    reply, outputs = _window(state)
-    # what the user was given or has said: picking that up again is no reaction
-    known = " ".join(_given_text(state) + [m.content or "" for m in state.messages if m.role == "user"]).lower()
-    # a value that is also a word of a field's name ('paid' in 'total paid') is not heard as a value
-    field_words = {w for rows in outputs for row in rows for k in row for w in k.lower().split("_")}
-    found = [fmt(v) for rows in outputs for row in rows for v in row.values()
-             if v is not None and len(fmt(v)) > 1 and fmt(v).lower() not in field_words]
-    # a value heard is said on its own or quoted whole: not the 15 inside "2018-03-15"
-    quoted = set(re.findall(r'"([^"]*)"', reply))
-    loose = re.sub(r'"[^"]*"', " ", reply)
-    return sorted({v for v in found if (len(v) > 2 or v.isdigit()) and (v in quoted or mentions(loose, v))
-                   and not mentions(known, v.lower())})
-
-
-def _given_text(state: DialogueState) -> list[str]:
-    """What the user was given: its goals in words, what it expects to learn, and the values it has in
-    mind (not the plan's keys and limits, which it never sees)."""
-    texts = []
-    for t in state.tasks:
-        texts += [t.description, *t.rubric.success_criteria, *t.rubric.checkpoints]
-        texts += [s.request + " " + json.dumps(s.intent or {}, default=str) for s in t.subtasks]
-    return texts
-
-
-def _side_question(state: DialogueState, rng: random.Random) -> tuple[dict, str, str | None] | None:
-    """A field nobody has mentioned yet of a row the agent just reported: (the row, the field, the name
-    the agent called it by when it was one of several)."""
-    last = next((m for m in reversed(state.messages) if m.role in ("user", "tool")), None)
-    if last is None or last.role != "tool":
-        return None
-    try:
-        data = json.loads(last.content or "null")
-    except json.JSONDecodeError:
-        return None
-    reply = next((m.content or "" for m in reversed(state.messages) if m.role == "assistant" and m.content), "")
-    rows = [r for r in (data if isinstance(data, list) else [data])[:3] if isinstance(r, dict) and "error" not in r]
-    if not rows:
-        return None
-    row = rng.choice(rows)
-    name = None
-    if len(rows) > 1:  # one of several: the user names the one it means, as the agent did
-        others = {fmt(v) for r in rows if r is not row for v in r.values()}
-        said_of_it = [fmt(v) for v in row.values() if mentions(reply, fmt(v)) and fmt(v) not in others]
-        named = [v for v in said_of_it if f"{v} (" in reply or f'{v}" (' in reply]  # how the agent named it
-        if not said_of_it:
-            return None
-        name = named[0] if named else f"the one with {said_of_it[0]}"
-    said = " ".join(m.content or "" for m in state.messages if m.role in ("user", "assistant")).lower()
-    fields = [k for k, v in row.items() if v not in (None, "") and not k.endswith(("id", "_code"))
-              and not mentions(said, fmt(v)) and k.replace("_", " ") not in said and not any(c.isdigit() for c in k)
-              and not k.startswith(("is_", "has_"))]  # 'what's its is male?' is no question
-    return (row, rng.choice(fields), name) if fields else None
 
 
 CONFIRM_WORDS = ("go ahead", "confirm", "proceed", "shall i", "should i", "do you want me to")

@@ -17,13 +17,14 @@ from ..databases.database import DatabaseCopy
 from ..databases.names import quote
 from ..databases.schema import Table
 from ..records import Rubric, Task
-from ..tools.arguments import coerce, column_values, unique_values
+from ..tools.arguments import unique_values
 from ..tools.runtime import Toolbox
 from ..values import SHOWN, fmt
 from ..tools.catalog import ToolCatalog
 from .calls import Reference
 from .free_tasks import create_task, free_task
 from .intent import intent, row_ref
+from .new_values import new_value
 from .plan import Infeasible, PlanBuilder
 
 DIFFICULTY = {1: "easy", 2: "medium"}
@@ -204,7 +205,7 @@ class TaskSynthesizer:
                       intent=intent("summary", target=self._counted_noun(row), average=len(numbers) > 1,
                                     **_ref(entity, it)))
         elif tool.kind == "update":
-            field, new, slip = self._new_value(plan.copy, entity, rng)
+            field, new, slip = new_value(self.catalog.schema, plan.copy, entity.table, entity.row, rng)
             row = plan.run(tool, args | {field.param: new}, binding)
             plan.step(f"please change the {field.display} of {it} to {fmt(new)}.",
                       f"have the {field.display} of {entity.name} changed to {fmt(new)}",
@@ -248,42 +249,6 @@ class TaskSynthesizer:
         slug = next((k[:-6] for k in row if k.endswith("_count")), "")
         return next((t.display for t in self.catalog.schema.tables if t.slug == slug), "linked record")
 
-    def _new_value(self, copy: DatabaseCopy, entity: Entity, rng: random.Random):
-        """(field, new value, slip): a value the column could hold, and a second one the user may say
-        first by mistake and then correct (None when there is none)."""
-        table = entity.table
-        fk_cols = {c for fk in self.catalog.schema.foreign_keys if fk.table == table.name for c in fk.columns}
-        label = table.label.name if table.label is not None else None
-        # a quantity or one of a few repeating choices (a status, a type); never the row's name
-        candidates = [
-            c for c in table.writable
-            if c.name not in table.primary_key and c.name not in fk_cols and c.name != label
-            and len(c.json_types) == 1 and (c.is_numeric or c.is_categorical)
-        ]
-        if not candidates:
-            raise Infeasible("no field worth updating")
-        field = rng.choice(candidates)
-        old = self._current(copy, entity, field)
-        observed = column_values(copy, table.name, field.name)
-        if field.is_numeric and isinstance(old, (int, float)):
-            draws = _numbers_near(old, observed, field.param_type, rng)
-        else:  # a status or a category: another value the column already holds
-            draws = [coerce(v, field.param_type) for v in rng.sample(observed, len(observed))]
-        draws = [v for i, v in enumerate(draws) if v != old and v not in draws[:i]]
-        if not draws:
-            raise Infeasible("no other value")
-        return field, draws[0], draws[1] if len(draws) > 1 else None
-
-    @staticmethod
-    def _current(copy: DatabaseCopy, entity: Entity, field) -> Any:
-        """The field's value now: an earlier task may have changed the row since it was found."""
-        key = entity.table.key
-        if key is None:
-            return entity.row.get(field.param)
-        row = copy.conn.execute(f"SELECT {quote(field.name)} FROM {quote(entity.table.name)} "
-                                f"WHERE {quote(key.name)} = ?", (entity.key,)).fetchone()
-        return row[0] if row else entity.row.get(field.param)
-
     def _referenced(self, copy: DatabaseCopy, entity: Entity) -> bool:
         for fk in self.catalog.schema.foreign_keys:
             if fk.ref_table == entity.table.name:
@@ -293,6 +258,7 @@ class TaskSynthesizer:
                 if hit:
                     return True
         return False
+
 
 def _ref(entity: Entity, mention: str) -> dict[str, Any]:
     label = entity.table.label
@@ -305,21 +271,6 @@ def _weighted_order(items: list, weights, rng: random.Random) -> list:
     replacement): the first is the choice, the rest are fallbacks."""
     keys = [rng.random() ** (1.0 / w) for w in weights]
     return [item for _, item in sorted(zip(keys, items), key=lambda pair: -pair[0])]
-
-
-def _numbers_near(old: float, observed: list[Any], json_type: str, rng: random.Random) -> list[Any]:
-    """New figures for a quantity: the old one moved by 5-30% (at least 1), kept inside the column's
-    observed range and written to its precision, as a person would revise it."""
-    numbers = [v for v in observed if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    lo, hi = min(numbers, default=old), max(numbers, default=old)
-    places = min(2, max((len(f"{v}".partition(".")[2].rstrip("0")) for v in numbers), default=0))
-    draws = []
-    for _ in range(4):
-        step = max(abs(old) * rng.uniform(0.05, 0.3), 1 if json_type == "integer" else 10 ** -places)
-        new = old + step * rng.choice((-1, 1))
-        new = min(max(new, lo), hi) if lo < hi else new
-        draws.append(int(round(new)) if json_type == "integer" else round(new, places))
-    return draws
 
 
 def _detail_field(table: Table, rng: random.Random):

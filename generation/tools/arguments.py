@@ -38,8 +38,23 @@ def fresh_key(copy: DatabaseCopy, table: str, column: str, kind: str) -> Any:
     if kind in ("integer", "number"):
         numbers = [v for v in values if isinstance(v, (int, float))]
         return int(max(numbers, default=0)) + 1
-    n = len(values) + 1
-    while f"NEW{n}" in values:
+    return _fresh_code([str(v) for v in values], random.Random(f"{table}:{column}:{len(values)}"))
+
+
+def _fresh_code(taken: list[str], rng: random.Random) -> str:
+    """A code shaped like the ones in use ('ABQ' -> 'KZT', 'LN-104' -> 'LN-731'): each letter or digit of a
+    sample swapped for a random one of its kind, punctuation kept; 'NEW<n>' when none fits."""
+    used = set(taken)
+    samples = [t for t in taken if t and len(t) <= 12 and " " not in t]
+    for _ in range(50 if samples else 0):
+        sample = rng.choice(samples)
+        code = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") if c.isupper() else
+                       rng.choice("abcdefghijklmnopqrstuvwxyz") if c.islower() else
+                       rng.choice("0123456789") if c.isdigit() else c for c in sample)
+        if code not in used:
+            return code
+    n = len(taken) + 1
+    while f"NEW{n}" in used:
         n += 1
     return f"NEW{n}"
 
