@@ -115,3 +115,38 @@ def test_a_user_who_misspeaks_corrects_itself_and_the_change_follows_the_correct
             meant_written = any(meant in map(V.fmt, a.values()) for a in written)
             assert meant_written or not any(c.function.name == tool for m in messages for c in m.tool_calls or [])
     assert slipped >= 3
+
+
+class _EmptyHandedAgent:
+    """Searches for a name nobody has, then, asked again, does what the user wanted: the user should
+    remark on the empty result first."""
+
+    name = "empty-handed"
+
+    def __init__(self):
+        self.oracle, self.turns = OracleAgent(), 0
+
+    async def respond(self, state, env, rng):
+        from generation.records import FunctionCall, Message, ToolCall
+
+        if state.small_talk or self.turns:
+            return await self.oracle.respond(state, env, rng)
+        self.turns += 1
+        call = ToolCall(id="c0", function=FunctionCall(name="search_players", arguments='{"name": "Nobody"}'))
+        state.messages.append(Message(role="assistant", content=None, tool_calls=[call]))
+        out = await env.call("search_players", call.function.arguments)
+        state.messages.append(Message(role="tool", tool_call_id="c0", name="search_players", content=out.content))
+        state.messages.append(Message(role="assistant", content="I couldn't find any players matching that."))
+
+
+def test_the_user_remarks_on_an_empty_result_and_asks_again(tmp_path):
+    world = _world(tmp_path)
+    remarked = 0
+    for seed in range(12):
+        _tasks, result, same_state = _run(world, _EmptyHandedAgent(), seed, user=RulesUser(personas={"terse": 1.0}))
+        users = [m.content for m in result.messages if m.role == "user"]
+        i = next(k for k, m in enumerate(result.messages) if m.role == "tool")
+        answer = next(m.content for m in result.messages[i:] if m.role == "user")
+        remarked += any(answer.startswith(p.format(v="")) for p in V.OUTCOMES["empty"])
+        assert result.completed and same_state, users  # asked again, it still gets everything done
+    assert remarked >= 10

@@ -110,3 +110,30 @@ def side_question(state: DialogueState, rng: random.Random) -> tuple[dict, str, 
               and not mentions(said, fmt(v)) and k.replace("_", " ") not in said and not any(c.isdigit() for c in k)
               and not k.startswith(("is_", "has_"))]  # 'what's its is male?' is no question
     return (row, rng.choice(fields), name) if fields else None
+
+
+def outcome(state: DialogueState) -> tuple[str, str] | None:
+    """What the tool outputs since the user's last message came to, when a person would remark on it:
+    ('empty', ''), ('not_found', ''), ('tied', the shared count) or ('zero', '0')."""
+    for m in reversed(state.messages):
+        if m.role == "user":
+            return None
+        if m.role != "tool":
+            continue
+        try:
+            data = json.loads(m.content or "null")
+        except json.JSONDecodeError:
+            continue
+        if data == [] or (isinstance(data, dict) and data.get("rows") == []):
+            return "empty", ""
+        if isinstance(data, dict) and (data.get("error") or {}).get("type") == "not_found":
+            return "not_found", ""
+        rows = [r for r in (data if isinstance(data, list) else [data]) if isinstance(r, dict)]
+        counts = [k for k in (rows[0] if rows else {}) if k.endswith("_count")]
+        for k in counts:
+            values = {r.get(k) for r in rows}
+            if len(rows) > 1 and len(values) == 1:
+                return "tied", fmt(rows[0][k])
+            if len(rows) == 1 and rows[0].get(k) == 0:
+                return "zero", "0"
+    return None

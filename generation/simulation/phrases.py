@@ -170,6 +170,15 @@ SIDE = ("and what's its {f}?", "what about the {f}?", "hm, and the {f}?", "does 
         "is there a {f} on it?", "and the {f}, while you're there?", "what's it got for {f}?")
 SIDE_OF = ("and what's the {f} of {x}?", "{x}: what {f} does it have?", "what about {x}, its {f}?",
            "quick one: the {f} of {x}?", "and {x}, what {f}?", "does {x} have a {f} listed?")
+# what the user says when a result comes back empty, missing, all tied or zero ({v}: the shared count)
+OUTCOMES = {
+    "empty": ("nothing at all? hm.", "none? that's odd.", "no results? strange, I expected some.",
+              "empty, really? ok.", "huh, nothing. fine."),
+    "not_found": ("not found? maybe someone removed it already.", "it's not there? odd.",
+                  "hm, it can't find it? ok."),
+    "tied": ("all tied at {v}? ok, any of them then.", "they all have {v}? funny.", "a tie at {v}, fine."),
+    "zero": ("zero? really?", "none at all, huh.", "0? I thought there'd be some."),
+}
 CORRECTIONS = ("wait, not {a}. make it {b}.", "hm, actually {b}, not {a}. sorry.", "oh, sorry, I meant {b}, not {a}.",
                "hold on, did I say {a}? it should be {b}.", "actually, let's go with {b} instead of {a}.",
                "no wait, {b}. my mistake.", "scratch that, the {f} should be {b}.", "ah no, {a} is wrong. {b}.",

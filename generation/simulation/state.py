@@ -58,6 +58,7 @@ class DialogueState:
     slips: dict[SubtaskRef, Any] = field(default_factory=dict)
     stated: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     corrected: bool = False  # the user's last message corrected a value it had given
+    outcome: tuple[str, str] | None = None  # the latest results came back empty, missing, tied or zero
     user_turns: int = 0
     completed: bool = False
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..values import fmt, mentions
 from . import voice as V
-from .hearing import given_arguments, heard, heard_about, side_question
+from .hearing import given_arguments, heard, heard_about, outcome, side_question
 from .state import DialogueState, SubtaskRef
 
 MAX_REMINDERS = 2
@@ -30,6 +30,9 @@ class RulesUser:
     async def next_turn(self, state: DialogueState, rng: random.Random):
         from .policies import UserTurn
 
+        # a missing row after the user's own delete and re-check is what it asked for: no surprise
+        found = outcome(state)
+        state.outcome = None if found and found[0] == "not_found" and state.verify else found
         state.verify = []
         if state.persona is None:
             state.persona = V.choose_persona(rng, self.personas)
@@ -62,7 +65,8 @@ class RulesUser:
             for r in retry:
                 state.reminders[r] = state.reminders.get(r, 0) + 1
             slipped = [r for r in retry if state.slips.pop(r, None) is not None]
-            head = V.pick(rng, V.SLIP_RETRY if slipped else V.MISSING)
+            head = (self._reaction(state, rng) if state.outcome else "") + V.pick(
+                rng, V.SLIP_RETRY if slipped else V.MISSING)
             return self._ask(state, retry, head + " " + self._phrase(state, retry, rng, hold=False))
         if missing:
             state.requested = []
@@ -163,6 +167,10 @@ class RulesUser:
         """A word on a value the agent just reported (read from the tool output, never made up); an
         answer to the user's own side question is almost always taken up."""
         asked_it, state.asked_side = state.asked_side, False
+        if state.outcome is not None:  # an empty, missing, tied or zero result is remarked on first
+            kind, value = state.outcome
+            state.outcome = None
+            return V.pick(rng, V.OUTCOMES[kind]).format(v=value) + " "
         if not (asked_it and rng.random() < 0.9) and not V.wants(state.persona, "react", rng):
             return ""
         values = heard(state)
