@@ -120,7 +120,7 @@ def test_without_rowid_tools_read_and_write(tmp_path):
     assert _call(world, copy, "delete_bin", {"bin_no": 6}) == row | {"capacity": 200}
     gone = world.toolbox.call(copy, "get_bin", {"bin_no": 6})
     assert not gone.ok and gone.value["error"]["type"] == "not_found"
-    top = _call(world, copy, "list_inventories_by_qty", {"ascending": False, "limit": 3})
+    top = _call(world, copy, "list_inventory_by_qty", {"ascending": False, "limit": 3})
     assert [r["sku"] for r in top] == ["SKU-008", "SKU-007", "SKU-006"]
     moves = _call(world, copy, "list_moves_for_inventory", {"sku": "SKU-002", "limit": 10})
     assert [m["move_id"] for m in moves] == [1, 9, 17]

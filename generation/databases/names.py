@@ -48,6 +48,9 @@ def words(name: str) -> str:
 # 'bonus' -> 'bonu', 'alias' -> 'alia'); words with these endings are singular far more often.
 _SINGULAR_ENDINGS = ("ss", "us", "is", "ias")
 _KEEP_AS_IS = {"data", "atlas", "canvas", "lens"}
+# nouns with no plural in everyday use: 'which staff', not 'which staffs'
+_UNCOUNTABLE = {"staff", "equipment", "personnel", "information", "software", "hardware", "feedback", "furniture",
+                "luggage", "baggage", "news", "research", "stock", "inventory", "mail", "music", "media"}
 
 
 def singular(phrase: str) -> str:
@@ -62,11 +65,17 @@ def singular(phrase: str) -> str:
 
 def plural(word: str) -> str:
     """'member' -> 'members', 'series' stays: the plural of one snake_case word, for tool names."""
-    if not (word.isascii() and word.isalpha()) or len(word) <= 2:
+    if not (word.isascii() and word.isalpha()) or len(word) <= 2 or word.lower() in _UNCOUNTABLE:
         return word
     if not word.endswith(_SINGULAR_ENDINGS) and _inflect().singular_noun(word):  # already plural ('people')
         return word
     return _inflect().plural_noun(word) or word
+
+
+def plural_phrase(phrase: str) -> str:
+    """'ticket order' -> 'ticket orders', 'tv series' stays: a noun phrase in the plural, for sentences."""
+    head, _, last = phrase.rpartition(" ")
+    return f"{head} {plural(last)}".strip()
 
 
 @functools.cache

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from ..databases.names import plural_phrase
 from ..values import SHOWN, fmt
 
 NUMBER_WORDS = {2: "two", 3: "three"}  # counts the reply makes up itself are words, never digits
@@ -78,9 +79,7 @@ def _join(items: list[str]) -> str:
 
 
 def _plural(entity: str, n: int) -> str:
-    if n == 1 or entity.endswith("s"):  # 'appointments' (a table named in the plural) stays
-        return entity
-    return entity + "es" if entity.endswith(("x", "ch", "sh")) else entity + "s"
+    return entity if n == 1 else plural_phrase(entity)
 
 
 def describe_list(rows: list[dict[str, Any]], spec: dict[str, Any], wanted: set[str], rng: random.Random,
@@ -92,7 +91,7 @@ def describe_list(rows: list[dict[str, Any]], spec: dict[str, Any], wanted: set[
     if kind in ("aggregate", "list"):
         # a ranking: the figure it ranks by is what the user wants to see
         wanted = wanted | {fmt(v).lower() for r in rows[:SHOWN] for k, v in r.items()
-                           if k.endswith("_count") or k in _ranked(rows)}
+                           if k.endswith("_count") or k in _ranked(rows, spec)}
     extra = 2 if kind == "search" and len(rows) == 1 else 1  # details for context, as a person would give
     items = [_item(r, spec, wanted, extra) for r in rows[:SHOWN]]
     count = f"more than {len(rows)}" if truncated else str(len(rows))
@@ -106,11 +105,13 @@ def describe_list(rows: list[dict[str, Any]], spec: dict[str, Any], wanted: set[
     return text
 
 
-def _ranked(rows: list[dict[str, Any]]) -> set[str]:
-    """The numeric field a ranking is ordered by: the one whose values are sorted and differ."""
+def _ranked(rows: list[dict[str, Any]], spec: dict[str, Any]) -> set[str]:
+    """The numeric field a ranking is ordered by: the one whose values are sorted and differ (a key or
+    a link id may happen to be sorted too: it ranks nothing)."""
     if len(rows) < 2:
         return set()
-    numeric = [k for k, v in rows[0].items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    numeric = [k for k, v in rows[0].items() if isinstance(v, (int, float)) and not isinstance(v, bool)
+               and k != spec.get("key") and not k.endswith("_id") and k != "id"]
     for k in numeric:
         values = [r[k] for r in rows if isinstance(r.get(k), (int, float))]
         if len(values) == len(rows) and len(set(values)) > 1 and values in (sorted(values), sorted(values)[::-1]):

@@ -11,7 +11,7 @@ import random
 import re
 from typing import Any
 
-from ..databases.names import plural
+from ..databases.names import plural_phrase
 from ..values import fmt
 from .phrases import (  # noqa: F401  (the banks are read as voice.X)
     GREETINGS, REQUESTS, SUMMARY_AVERAGE, JOINS, NEXT, REACTIONS,
@@ -163,12 +163,18 @@ def request(intent: dict[str, Any], persona: str, rng: random.Random, hold: bool
         o=intent.get("order", ""), lo=fmt(intent.get("low")), hi=fmt(intent.get("high")), vals=values)
     if act == "summary" and intent.get("average"):
         text = text.rstrip("?.") + pick(rng, SUMMARY_AVERAGE)
-    return text
+    return _articles(text)
+
+
+def _articles(text: str) -> str:
+    """'a opened year' -> 'an opened year', outside quoted values."""
+    parts = text.split('"')
+    parts[::2] = [re.sub(r"\b([Aa]) (?=[aeiouAEIOU])", r"\1n ", p) for p in parts[::2]]
+    return '"'.join(parts)
 
 
 def _plural(noun: str) -> str:
-    head, _, last = noun.rpartition(" ")
-    return f"{head} {plural(last)}".strip()
+    return plural_phrase(noun)
 
 
 # the last word of a name that says nothing alone ('model list' is no 'list')

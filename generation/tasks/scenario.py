@@ -83,12 +83,11 @@ def scenario_for(seed: int, index: int, world_name: str, tasks: list | None = No
     """Dialogue ``index``'s scenario. Before tasks exist (for an LLM task writer) and for tasks without
     intents it is a general one; rule tasks get one that fits their first subject and whether they
     change anything."""
-    from ..databases.names import plural
+    from ..databases.names import plural_phrase
 
     intents = [s.intent for t in tasks or [] for s in t.subtasks if s.intent]
     if not intents:
         return Scenario.draw(scenario_rng(seed, index), domain_words(world_name), "records", None)
-    noun = intents[0].get("noun", "record")
-    head, _, last = noun.rpartition(" ")
     writes = any(s.writes for t in tasks for s in t.subtasks)
-    return Scenario.draw(scenario_rng(seed, index), domain_words(world_name), f"{head} {plural(last)}".strip(), writes)
+    return Scenario.draw(scenario_rng(seed, index), domain_words(world_name),
+                         plural_phrase(intents[0].get("noun", "record")), writes)
