@@ -8,6 +8,7 @@ import json
 import random
 import re
 
+from ..tools.writes import is_write
 from ..values import fmt, mentions
 from .state import DialogueState, SubtaskRef
 
@@ -137,3 +138,17 @@ def outcome(state: DialogueState) -> tuple[str, str] | None:
             if len(rows) == 1 and rows[0].get(k) == 0:
                 return "zero", "0"
     return None
+
+
+def written(state: DialogueState) -> set[str]:
+    """Values in the outputs of the latest writes (a new row's id, a field just set)."""
+    values: set[str] = set()
+    for m in state.messages[-12:]:
+        if m.role == "tool" and (m.name in state.write_tools or is_write(m.name or "")):
+            try:
+                data = json.loads(m.content or "null")
+            except json.JSONDecodeError:
+                continue
+            if isinstance(data, dict) and "error" not in data:
+                values |= {fmt(v) for v in data.values() if v is not None}
+    return values

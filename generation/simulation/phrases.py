@@ -68,11 +68,11 @@ REQUESTS: dict[str, tuple[str, ...]] = {
                'switch {xs} {f} to {v}.', '{xs} {f} needs to be {v} now.', 'set the {f} on {x} to {v}.',
                'can you update {x}? the {f} should be {v}.', 'I want {xs} {f} changed to {v}.',
                'can you make {xs} {f} {v}?', 'put {x} down as {f} {v}.', 'the {f} for {x} should read {v}.',
-               "please change the {f} on {x}, it's {v} now.", '{x} has a new {f}: {v}.', 'update {x}: {f} {v}.',
+               "please change the {f} on {x}, it's {v} now.", "{xs} {f} is now {v}.", 'update {x}: {f} {v}.',
                'we need {xs} {f} at {v}.'),
-    "update_held": ('the {f} for {x} needs changing.', '{x} has the wrong {f}.', 'I have a new {f} for {x}.',
+    "update_held": ('the {f} for {x} needs changing.', '{x} has the wrong {f}.', "I've got the new {f} for {x}.",
                     'can you correct {xs} {f}?', '{xs} {f} should be different now.', 'we changed {xs} {f}.',
-                    'I need to fix {xs} {f}.', '{xs} {f} is wrong, can you fix it?', '{x} needs a new {f}.',
+                    'I need to fix {xs} {f}.', '{xs} {f} is wrong, can you fix it?', "{xs} {f} needs updating.",
                     'the {f} on {x} is out of date.', 'can we change the {f} for {x}?', '{xs} {f} has changed.'),
     "delete": ('I need {x} removed.', 'delete {x}, please.', '{x} has to go, can you delete it?', 'get rid of {x}.',
                'can you remove {x} from the system?', "{x} shouldn't be there anymore, delete it.",
@@ -142,15 +142,17 @@ TAILS = (" when you get a chance.", " if it's easy to pull.", " for my notes.", 
          " while I have you.", " if you can.")
 AFTERTHOUGHTS = ("No rush.", "It's for a report.", "Just need the basics.", "I'll wait.", "Short answer is fine.",
                  "That's the main thing today.", "The rest can wait.", "I'm double-checking a list here.")
-REACTIONS = ("{v}, got it.", "ah, {v}. ok.", "so {v}, good to know.", "ok, {v} then.", "{v}? interesting.",
-             "right, {v}.", "{v}, makes sense.", "hm, {v}. fine.", "noted: {v}.", "{v}, that's what I thought.",
-             "oh, {v}? didn't expect that.", "{v}. good.", "ok so {v}.", "{v}, perfect.", "wait, {v}? huh, alright.",
-             "{v}, matches my notes.", "{v}, I'll write that down.", "ah, {v}, that explains it.",
-             "{v}, not what I remembered but ok.", "good, {v} is fine.", "{v}? really? ok.", "huh, {v}.",
-             "ok, {v}, thought so.", "{v}, as expected.", "alright, {v}.",
-             "{v}, yes, I remember now.", "{v}, fair enough.", "so it's {v}. ok.", "{v}, cool.",
-             "ah right, {v}.", "{v}? hm, I'd have said otherwise.", "that's {v}, good.", "{v}, thanks for that.",
-             "mm, {v}.", "{v}. so that's settled.")
+# a value taken note of; NOTED fit anything, the rest carry an expectation (not for a value just made,
+# such as a new row's id)
+NOTED = ("{v}, got it.", "ah, {v}. ok.", "so {v}, good to know.", "ok, {v} then.", "right, {v}.", "noted: {v}.",
+         "{v}. good.", "ok so {v}.", "{v}, perfect.", "{v}, I'll write that down.", "alright, {v}.",
+         "{v}, fair enough.", "so it's {v}. ok.", "{v}, cool.", "{v}, thanks for that.", "mm, {v}.")
+REACTIONS = NOTED + (
+    "{v}? interesting.", "{v}, makes sense.", "hm, {v}. fine.", "{v}, that's what I thought.",
+    "oh, {v}? didn't expect that.", "wait, {v}? huh, alright.", "{v}, matches my notes.",
+    "ah, {v}, that explains it.", "{v}, not what I remembered but ok.", "good, {v} is fine.", "{v}? really? ok.",
+    "huh, {v}.", "ok, {v}, thought so.", "{v}, as expected.", "{v}, yes, I remember now.", "ah right, {v}.",
+    "{v}? hm, I'd have said otherwise.", "that's {v}, good.", "{v}. so that's settled.")
 ANSWERS = ("{v}.", "it's {v}.", "the {f} is {v}.", "oh right, the {f}: {v}.", "sorry, {f} {v}.",
            "{v}, I think.", "{f}? {v}.", "it's under {v}.", "{v}, if I remember right.", "should be {v}.",
            "ah, {v}.", "I have {v} written down.", "{f} is {v}, sorry for leaving that out.")

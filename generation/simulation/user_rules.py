@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..values import fmt, mentions
 from . import voice as V
-from .hearing import given_arguments, heard, heard_about, outcome, side_question
+from .hearing import given_arguments, heard, heard_about, outcome, side_question, written
 from .state import DialogueState, SubtaskRef
 
 MAX_REMINDERS = 2
@@ -174,7 +174,11 @@ class RulesUser:
         if not (asked_it and rng.random() < 0.9) and not V.wants(state.persona, "react", rng):
             return ""
         values = heard(state)
-        return V.pick(rng, V.REACTIONS).format(v=rng.choice(values)) + " " if values else ""
+        if not values:
+            return ""
+        value = rng.choice(values)
+        made = value in written(state)  # a new id or a value just set: nothing to have expected
+        return V.pick(rng, V.NOTED if made else V.REACTIONS).format(v=value) + " "
 
     def _answer(self, state: DialogueState, rng: random.Random) -> str:
         """The details the agent asked for, from the calls the user's request needs."""
