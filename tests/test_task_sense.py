@@ -73,6 +73,12 @@ def test_new_rows_name_their_links_and_are_never_empty(ticketing):
                     continue
                 create = task.gold_plan[sub.calls[-1]]
                 assert create.arguments
+                table = ticketing.db.schema.table(ticketing.catalog.by_name[create.tool].table)
+                columns = {c.param: c.name for c in table.columns}
+                match = " AND ".join(f'"{columns[k]}" IS ?' for k in create.arguments)
+                copy = ticketing.db.copy()
+                assert not copy.conn.execute(f'SELECT 1 FROM "{table.name}" WHERE {match}',
+                                             list(create.arguments.values())).fetchone()  # no copy of a row
                 said = dict((f, v) for f, v in sub.intent["values"])
                 for param, ref in create.bindings.items():
                     named += 1

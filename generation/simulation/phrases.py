@@ -132,7 +132,6 @@ SWAPS = (
     ("thanks", ("thank you", "thx", "many thanks")),
     ("ok", ("okay", "k", "oki")),
     ("just", ("simply", "only")),
-    ("quick", ("short", "fast")),
     ("everything", ("all of it", "all I needed")),
     ("check", ("verify", "look")),
     ("all", ("everything",)),

@@ -50,12 +50,15 @@ def _field(key: str, spec: dict[str, Any]) -> str:
     return spec.get("fields", {}).get(key) or _words(key)
 
 
-def details(row: dict[str, Any], spec: dict[str, Any], wanted: set[str], fallback: int = 0, extra: int = 0) -> str:
+def details(row: dict[str, Any], spec: dict[str, Any], wanted: set[str], fallback: int = 0, extra: int = 0,
+            links: bool = True) -> str:
     """'fee 77.52, status completed': the fields whose values the user asked for (else the first
-    ``fallback`` descriptive fields), plus ``extra`` descriptive fields for context."""
+    ``fallback`` descriptive fields), plus ``extra`` descriptive fields for context. ``links``: a link
+    id may be what was asked (not in a list, where a '6' asked for is the count, not event id 6)."""
     label = spec.get("label")
     named_by = label if label and row.get(label) not in (None, "") else spec.get("key")  # said in its name
-    keys = [k for k, v in row.items() if fmt(v).lower() in wanted and k != named_by]
+    keys = [k for k, v in row.items() if fmt(v).lower() in wanted and k != named_by
+            and (links or k == spec.get("key") or not (k.endswith("_id") or k == "id"))]
     context = [k for k in row if k not in keys and _descriptive(k, row[k], spec)]
     keys += context[:extra if keys else max(fallback, extra)]
     # a field named with a figure ('rating 18 49') would read as a stated number: its value stands alone
@@ -70,7 +73,7 @@ def _descriptive(key: str, value: Any, spec: dict[str, Any]) -> bool:
 
 
 def _item(row: dict[str, Any], spec: dict[str, Any], wanted: set[str], extra: int = 0) -> str:
-    shown = details(row, spec, wanted, extra=extra)
+    shown = details(row, spec, wanted, extra=extra, links=False)
     return f"{row_name(row, spec)} ({shown})" if shown else row_name(row, spec)
 
 

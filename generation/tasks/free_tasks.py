@@ -17,9 +17,10 @@ from .plan import Infeasible, PlanBuilder
 
 def free_task(catalog: ToolCatalog, plan: PlanBuilder, rng: random.Random, _anchor: object = None) -> None:
     """Rank, list or filter a whole table (no entity to start from)."""
-    if not catalog.free:
+    tools = [t for t in catalog.free if not _by_identifier(catalog, t)]
+    if not tools:
         raise Infeasible("no free tool")
-    tool = rng.choice(catalog.free)
+    tool = rng.choice(tools)
     table = catalog.schema.table(tool.table)
     if tool.kind == "aggregate":
         count = _ranked_by(plan, tool, lambda row: next(k for k in row if k.endswith("_count")), {})
@@ -56,6 +57,15 @@ def free_task(catalog: ToolCatalog, plan: PlanBuilder, rng: random.Random, _anch
               [plan.last], [len(rows)] + [r[name] for r in rows[:3]],
               intent=intent("range", noun=table.display, field=column.display, low=lo, high=hi))
 
+def _by_identifier(catalog: ToolCatalog, tool) -> bool:
+    """A list or range over an id ('the three shows with the lowest show id'): nothing a person asks."""
+    if tool.kind == "aggregate" or not tool.params:
+        return False
+    table = catalog.schema.table(tool.table)
+    column = table.column(tool.params[0].column)
+    return column.param.endswith("_id") or column.param == "id" or column.name in table.primary_key
+
+
 def _ranked_by(plan: PlanBuilder, tool, field, args: dict[str, Any]) -> str:
     """The field a top-three ranking is ranked by, once it is known to single out three rows: not all
     tied, no tie at the cut (the fourth row), not all zero. Probed off the plan, so no gold call."""
@@ -86,8 +96,8 @@ def create_task(catalog: ToolCatalog, plan: PlanBuilder, rng: random.Random, _an
     args = _new_row(plan, tool, table, _random_row(plan, table.name, rng), links, rng)
     if _clashes(plan, tool, args):  # the template's values clash with a unique key: draw each field alone
         args = _new_row(plan, tool, table, {}, links, rng)
-    if not args:
-        raise Infeasible("a new row with nothing in it")
+    if not args or _exists(plan, tool, table, args):
+        raise Infeasible("a new row with nothing in it, or one the table already has")
     first = len(plan.calls)
     said = {p.name: [table.column(p.column).display, args[p.name]] for p in tool.params if p.name in args}
     bindings = {}
@@ -128,6 +138,14 @@ def _named_parents(catalog: ToolCatalog, plan: PlanBuilder, tool, table, args: d
         yield param, parent.display, row[0], str(Reference(plan.last, index, key.param))
 
 
+def _exists(plan: PlanBuilder, tool, table, args: dict[str, Any]) -> bool:
+    """A row with exactly these values is already there (a link table without a unique key)."""
+    columns = {p.name: table.column(p.column).name for p in tool.params}
+    match = " AND ".join(f"{quote(columns[k])} IS ?" for k in args)
+    return plan.copy.conn.execute(f"SELECT 1 FROM {quote(table.name)} WHERE {match} LIMIT 1",
+                                  list(args.values())).fetchone() is not None
+
+
 def _clashes(plan: PlanBuilder, tool, args: dict[str, Any]) -> bool:
     """The insert would fail (a unique key taken): tried on the copy and undone."""
     with plan.copy.savepoint("probe", undo=True):
@@ -147,7 +165,7 @@ def _new_row(plan: PlanBuilder, tool, table, template: dict[str, Any], links: se
             args[p.name] = _fresh_label(column_values(plan.copy, table.name, column.name), rng)
         elif not p.required and column.name not in links and rng.random() < SKIP_OPTIONAL:
             continue  # left for later, as people do with optional details (a link never: it is the point)
-        elif not column.is_categorical and template.get(column.name) is not None:
+        elif not column.is_categorical and column.name not in links and template.get(column.name) is not None:
             args[p.name] = coerce(template[column.name], column.param_type)
         else:
             values = column_values(plan.copy, table.name, column.name)
