@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-SCHEMA_VERSION = "1.3"  # 1.1: simulated environments (kind "simulated", tools without SQL); 1.2: subtask intent;
-# 1.3: the simulated user's persona and scenario
+SCHEMA_VERSION = "1.4"  # 1.1: simulated environments (kind "simulated", tools without SQL); 1.2: subtask intent;
+# 1.3: the simulated user's persona and scenario; 1.4: saved tool-call arguments are JSON objects (stock chat
+# templates encode them once), read back as text; rows of 1.1-1.3 (arguments as text) still load
 
 Role = Literal["system", "user", "assistant", "tool"]
 Difficulty = Literal["easy", "medium", "hard"]
@@ -30,7 +31,13 @@ class _Model(BaseModel):
 
 class FunctionCall(_Model):
     name: str
-    arguments: str  # JSON text, as in the OpenAI wire format
+    arguments: str  # JSON text, as in the OpenAI wire format (a saved row holds the object: ``to_row``)
+
+    @field_validator("arguments", mode="before")
+    @classmethod
+    def _as_text(cls, value: Any) -> Any:
+        """A saved row's object (schema 1.4) back to the wire format's text."""
+        return json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
 
 
 class ToolCall(_Model):
@@ -156,7 +163,7 @@ class DialogueRecord(_Model):
     def to_row(self) -> dict[str, Any]:
         row = self.model_dump(mode="json")
         row["environment"] = self.environment.model_dump(mode="json")
-        return row
+        return saved_row(row)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "DialogueRecord":
@@ -170,6 +177,30 @@ class DialogueRecord(_Model):
         return cls.model_validate(row)
 
 
+def saved_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A record row as it is saved (dataset and JSONL): tool-call arguments as objects (schema 1.4)."""
+    messages = []
+    for message in row["messages"]:
+        if message.get("tool_calls"):
+            message = message | {"tool_calls": [
+                call | {"function": call["function"] | {"arguments": arguments_object(call["function"]["arguments"])}}
+                for call in message["tool_calls"]]}
+        messages.append(message)
+    return row | {"messages": messages}
+
+
+def arguments_object(text: Any) -> Any:
+    """Tool-call arguments as a saved row holds them: the JSON object, or the text itself when it is not
+    one (a malformed call an LLM agent made stays visible as it was)."""
+    if isinstance(text, dict):
+        return text
+    try:
+        value = json.loads(text)
+    except (json.JSONDecodeError, TypeError):
+        return text
+    return value if isinstance(value, dict) else text
+
+
 def _drop_nulls(message: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in message.items() if v is not None}
 
@@ -178,7 +209,7 @@ def hf_features():
     """The Arrow schema of a record row; shared by every split so empty splits still load."""
     from datasets import Features, Json, List, Value
 
-    function = {"name": Value("string"), "arguments": Value("string")}
+    function = {"name": Value("string"), "arguments": Json()}  # an object: stock templates encode it once
     tool_call = {"id": Value("string"), "type": Value("string"), "function": function}
     message = {
         "role": Value("string"),
@@ -225,5 +256,5 @@ def to_dataset(records: list[DialogueRecord] | list[dict[str, Any]]):
     from datasets import Dataset
 
     features = hf_features()
-    rows = [r.to_row() if isinstance(r, DialogueRecord) else r for r in records]
+    rows = [r.to_row() if isinstance(r, DialogueRecord) else saved_row(r) for r in records]
     return Dataset.from_dict({k: [row[k] for row in rows] for k in features}, features=features)

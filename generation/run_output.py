@@ -14,7 +14,7 @@ from common.errors import InputError
 from .config import GenerationConfig
 from .llm.accounting import Accounting
 from .llm.request_log import read_request_log
-from .records import to_dataset
+from .records import saved_row, to_dataset
 from .stats import compute_stats, dataset_card, stats_markdown
 
 REQUEST_LOG = "requests.log"  # in .work/: every LLM request sent, by role and outcome
@@ -56,7 +56,7 @@ def _save_dataset(output: Path, train: list[dict[str, Any]], rejected: list[dict
     for name, split in (("train", train), ("rejected", rejected)):
         with open(output / f"{name}.jsonl", "w") as fh:
             for r in split:
-                fh.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
+                fh.write(json.dumps(saved_row(r), ensure_ascii=False, separators=(",", ":")) + "\n")
 
 
 def fail_if_no_answer(phases: list[dict[str, Any]]) -> None:

@@ -13,10 +13,13 @@ MAX_OUTPUT_CHARS = 400  # a tool output longer than this is cut in the transcrip
 
 
 def _call(function: dict[str, Any]) -> str:
-    try:
-        arguments = json.loads(function.get("arguments") or "{}")
+    arguments = function.get("arguments") or {}
+    try:  # an object in rows of schema 1.4, JSON text before
+        arguments = json.loads(arguments) if isinstance(arguments, str) else arguments
     except json.JSONDecodeError:
-        return f"{function['name']}({function.get('arguments')})"
+        return f"{function['name']}({arguments})"
+    if not isinstance(arguments, dict):
+        return f"{function['name']}({arguments})"
     shown = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in arguments.items())
     return f"{function['name']}({shown})"
 

@@ -65,12 +65,27 @@ def check_record(row: dict[str, Any], where: str) -> None:
             raise DataError(f"{where}: tool {function['name']} has invalid parameters: {exc.message}") from None
     for message in row["messages"]:
         for call in message.get("tool_calls") or []:
-            try:
-                args = json.loads(call["function"]["arguments"])
-            except (json.JSONDecodeError, TypeError, KeyError):
-                raise DataError(f"{where}: tool call {call.get('id')} has arguments that are not JSON") from None
-            if not isinstance(args, dict):
+            if not isinstance(_arguments(call, where), dict):
                 raise DataError(f"{where}: tool call {call.get('id')} arguments are not a JSON object")
+
+
+def _arguments(call: dict[str, Any], where: str) -> Any:
+    """A call's arguments as an object: records of schema 1.4 hold it, earlier ones its JSON text."""
+    try:
+        args = call["function"]["arguments"]
+        return json.loads(args) if isinstance(args, str) else args
+    except (json.JSONDecodeError, TypeError, KeyError):
+        raise DataError(f"{where}: tool call {call.get('id')} has arguments that are not JSON") from None
+
+
+def _message(message: dict[str, Any], dropped: set[str]) -> dict[str, Any]:
+    """A message as SFTTrainer takes it: tool-call arguments as objects, so every chat template (ours,
+    TRL's Qwen3, Qwen2.5, Llama 3.1, gpt-oss) writes them once."""
+    out = {k: v for k, v in message.items() if v is not None and k not in dropped}
+    if out.get("tool_calls"):
+        out["tool_calls"] = [call | {"function": call["function"] | {"arguments": _arguments(call, "record")}}
+                             for call in out["tool_calls"]]
+    return out
 
 
 def _db(row: dict[str, Any]) -> str:
@@ -81,7 +96,7 @@ def _db(row: dict[str, Any]) -> str:
 
 def build_splits(args: DataArguments):
     """(train, validation) datasets with just ``messages`` and ``tools``, as SFTTrainer takes them."""
-    from datasets import Dataset
+    from datasets import Dataset, Features, Json, List, Value
 
     if not args.datasets:
         raise DataError("no datasets given (data section: datasets)")
@@ -108,11 +123,14 @@ def build_splits(args: DataArguments):
     if args.reasoning not in ("keep", "drop"):
         raise DataError(f"reasoning must be keep or drop, not {args.reasoning!r}")
     dropped = {"reasoning_content"} if args.reasoning == "drop" else set()
+    # each message is one JSON value: a struct would give every message every key of every other one
+    # (and every argument key of every call), filled with nulls that chat templates print or trip on
+    features = Features({"messages": List(Json()), "tools": Value("string")})
     columns = lambda part: Dataset.from_list(  # noqa: E731
-        [{"messages": [{k: v for k, v in m.items() if v is not None and k not in dropped} for m in r["messages"]],
+        [{"messages": [_message(m, dropped) for m in r["messages"]],
           # one JSON string per row (TRL parses it): Arrow would merge the specs' keys across rows
           "tools": json.dumps([json.loads(t) if isinstance(t, str) else t for t in r.get("tools") or []])}
-         for r in part])
+         for r in part], features=features)
     train = [r for r in rows if _db(r) not in held]
     validation = [r for r in rows if _db(r) in held]
     return columns(train), (columns(validation) if validation else None), sorted(held)
