@@ -205,11 +205,14 @@ def _drop_nulls(message: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in message.items() if v is not None}
 
 
-def hf_features():
-    """The Arrow schema of a record row; shared by every split so empty splits still load."""
+def hf_features(calls: bool = True):
+    """The Arrow schema of a record row; shared by every split so empty splits still load. ``calls``:
+    some row has a tool call (datasets 5.2 cannot build a ``Json`` column nested in lists that are all
+    null, so a split without any call types its never-used arguments as text)."""
     from datasets import Features, Json, List, Value
 
-    function = {"name": Value("string"), "arguments": Json()}  # an object: stock templates encode it once
+    # an object: stock templates encode it once
+    function = {"name": Value("string"), "arguments": Json() if calls else Value("string")}
     tool_call = {"id": Value("string"), "type": Value("string"), "function": function}
     message = {
         "role": Value("string"),
@@ -255,6 +258,6 @@ def to_dataset(records: list[DialogueRecord] | list[dict[str, Any]]):
     """A ``datasets.Dataset`` of records (or their ``to_row`` dicts) with the contract's features."""
     from datasets import Dataset
 
-    features = hf_features()
     rows = [r.to_row() if isinstance(r, DialogueRecord) else saved_row(r) for r in records]
+    features = hf_features(calls=any(m.get("tool_calls") for row in rows for m in row["messages"]))
     return Dataset.from_dict({k: [row[k] for row in rows] for k in features}, features=features)
