@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import shutil
+
+import yaml
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -15,9 +17,12 @@ from .config import GenerationConfig
 from .llm.accounting import Accounting
 from .llm.request_log import read_request_log
 from .records import saved_row, to_dataset
-from .stats import compute_stats, dataset_card, stats_markdown
+from .hub.card import build_card
+from .hub.plots import write_plots
+from .stats import compute_stats, stats_markdown
 
 REQUEST_LOG = "requests.log"  # in .work/: every LLM request sent, by role and outcome
+CONFIG_FILE = "config.yaml"  # the config that made the run (API keys are never in it: only their variables' names)
 
 
 def write_run_output(output: Path, config: GenerationConfig, done: dict[int, dict[str, Any]],
@@ -38,7 +43,9 @@ def write_run_output(output: Path, config: GenerationConfig, done: dict[int, dic
     stats["timing"] = timing  # this invocation only: a resumed run times what it did itself
     (output / "stats.json").write_text(json.dumps(stats, indent=2) + "\n")
     (output / "stats.md").write_text(stats_markdown(stats))
-    (output / "README.md").write_text(dataset_card(stats, config))
+    (output / CONFIG_FILE).write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
+    plots = write_plots(output / "plots", train, rejected)
+    (output / "README.md").write_text(str(build_card(stats, config, [p.name for p in plots])))
     return stats
 
 

@@ -85,21 +85,3 @@ def stats_markdown(stats: dict[str, Any]) -> str:
     if stats.get("realism"):
         lines += ["", realism_markdown(stats["realism"]).rstrip("\n")]
     return "\n".join(lines) + "\n"
-
-
-def dataset_card(stats: dict[str, Any], config) -> str:
-    """A dataset card: what the data is, how it was made, and its statistics."""
-    import yaml
-
-    from .records import SCHEMA_VERSION
-
-    return (
-        "# Tool-use dialogues\n\n"
-        f"Dialogue records (schema {SCHEMA_VERSION}): `messages` + `tools` in OpenAI chat format, with the "
-        "environment (SQL of every tool, or simulated tools with return schemas), tasks with rubrics and gold "
-        "plans, simulation settings, validation results and statistics per dialogue. Split `train` holds "
-        "the validated dialogues, `rejected` the others with their reasons.\n\n"
-        "## Statistics\n\n" + stats_markdown(stats)
-        + "\n## Generation config\n\n```yaml\n"
-        + yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False) + "```\n"
-    )

@@ -1,0 +1,1 @@
+"""Around the data: the dataset card (Hub metadata, license, statistics, plots) and publishing."""
