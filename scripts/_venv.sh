@@ -19,4 +19,12 @@ ensure_venv() {
     touch "$stamp"
   fi
 }
+# The viewer's test drives a real headless Chromium: the Debian package, installed when missing and
+# possible (root with apt); without it that one test is skipped and says why.
+ensure_browser() {
+  if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    (apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 ||
+      (apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends chromium >/dev/null 2>&1)) || true
+  fi
+}
 export HF_HUB_OFFLINE=1 WANDB_MODE=offline LITELLM_LOCAL_MODEL_COST_MAP=True TOKENIZERS_PARALLELISM=false

@@ -185,5 +185,7 @@ def side_answer(row: dict[str, Any], key: str, rng: random.Random) -> str:
     field = _words(key)
     if value in (None, ""):
         return f"There's no {field} on record for that one."
+    if field.endswith("s") and not field.endswith("ss"):  # 'pages': no 'the pages is'
+        return rng.choice((f"It has {field} {say(value)}.", f"That one has {field} {say(value)}."))
     return rng.choice((f"Its {field} is {say(value)}.", f"The {field} is {say(value)}.",
                        f"That one has {field} {say(value)}."))
