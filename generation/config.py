@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from common.config_files import read_yaml_mapping, validation_message
@@ -179,9 +180,25 @@ def default_episode_settings(**changes: Any) -> EpisodeSettings:
     return dataclasses.replace(GenerationConfig().episode_settings(), **changes)
 
 
-def load_config(path: Path | None, overrides: dict) -> GenerationConfig:
+def load_config(path: Path | None, overrides: dict, sets: list[str] = ()) -> GenerationConfig:
+    """The config file, then the named flags, then ``--set KEY=VALUE`` overrides (dotted keys, YAML values)."""
     data = read_yaml_mapping(path) if path is not None else {}
     data.update({k: v for k, v in overrides.items() if v is not None})
+    for item in sets:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--set {item!r}: expected KEY=VALUE (e.g. --set user.combine_probability=0.3)")
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise InputError(f"--set {item!r}: the value is not valid YAML") from None
+        *parents, last = key.strip().split(".")
+        node = data
+        for part in parents:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise InputError(f"--set {item!r}: {part} is not a section")
+        node[last] = value
     try:
         return GenerationConfig.model_validate(data)
     except ValidationError as exc:

@@ -15,6 +15,7 @@ from common.errors import InputError
 
 CLAIM = "tooldial-run"  # in .work/: this folder was made by (and is written by) generation
 STARTED = "config.sha256"  # in .work/: the config of the run whose dialogues the checkpoint holds
+CONFIG_FILE = "config.yaml"  # the config that made the run (API keys are never in it: only their variables' names)
 
 
 class RunFolder:

@@ -17,12 +17,12 @@ from .config import GenerationConfig
 from .llm.accounting import Accounting
 from .llm.request_log import read_request_log
 from .records import saved_row, to_dataset
+from .run_folder import CONFIG_FILE
 from .hub.card import build_card
 from .hub.plots import write_plots
 from .stats import compute_stats, stats_markdown
 
 REQUEST_LOG = "requests.log"  # in .work/: every LLM request sent, by role and outcome
-CONFIG_FILE = "config.yaml"  # the config that made the run (API keys are never in it: only their variables' names)
 
 
 def write_run_output(output: Path, config: GenerationConfig, done: dict[int, dict[str, Any]],

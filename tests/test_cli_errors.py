@@ -57,3 +57,31 @@ def test_changed_config_does_not_mix_into_an_existing_output(tmp_path):
     fails_cleanly(run_cli("--databases", str(db), "--num-dialogues", "5", "--seed", "9", "--output", str(out)),
                    "different config")
     assert (out / "train.jsonl").read_bytes() == before
+
+
+def test_any_config_key_can_be_set_on_the_command_line(tmp_path):
+    db = build_clubs(tmp_path / "clubs.sqlite")
+    proc = run_cli("--databases", str(db), "--num-dialogues", "6", "--output", str(tmp_path / "o"),
+                   "--set", "user.personas={terse: 1}", "--set", "tasks_per_dialogue={1: 1.0}")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    config = (tmp_path / "o" / "config.yaml").read_text()
+    assert "terse: 1" in config and "chatty" not in config
+    rows = [__import__("json").loads(line) for line in (tmp_path / "o" / "train.jsonl").open()]
+    assert {r["simulation"]["persona"] for r in rows} == {"terse"} and {r["stats"]["tasks"] for r in rows} == {1}
+
+
+@pytest.mark.parametrize("item, needle", [
+    ("user.patience=3", "user.patience: unknown key"),
+    ("num_dialogues", "expected KEY=VALUE"),
+    ("seed=[1", "not valid YAML"),
+])
+def test_a_bad_set_is_one_line(tmp_path, item, needle):
+    fails_cleanly(run_cli("--output", str(tmp_path / "o"), "--set", item), needle)
+
+
+def test_every_flag_has_help():
+    from generation.__main__ import build_parser
+    from generation.hub.publish import build_parser as publish_parser
+
+    for parser in (build_parser(), publish_parser()):
+        assert all(action.help for action in parser._actions), [a.dest for a in parser._actions if not a.help]

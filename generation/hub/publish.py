@@ -27,7 +27,7 @@ def build_folder(run: Path, folder: Path) -> Path:
     from datasets import load_from_disk
 
     from ..config import load_config
-    from ..run_output import CONFIG_FILE
+    from ..run_folder import CONFIG_FILE
 
     for needed in ("dataset", "stats.json", CONFIG_FILE):
         if not (run / needed).exists():
@@ -60,14 +60,18 @@ def push(folder: Path, repo_id: str, private: bool) -> str:
     return str(info)
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m generation.hub.publish", description=__doc__.split("\n\n")[0])
     parser.add_argument("run", type=Path, help="a finished run folder (python -m generation --output RUN)")
     parser.add_argument("--repo-id", required=True, help="the Hub dataset to create or update, e.g. me/dialogues")
     parser.add_argument("--private", action="store_true", help="create the repository as private")
     parser.add_argument("--dry-run", action="store_true", help="build the folder a push would upload, push nothing")
     parser.add_argument("--folder", type=Path, default=None, help="where to build that folder (default: RUN/hub)")
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    return build_parser().parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:

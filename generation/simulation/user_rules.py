@@ -37,19 +37,8 @@ class RulesUser:
         if state.persona is None:
             state.persona = V.choose_persona(rng, self.personas)
         p = state.persona
-        if state.user_turns == 0 and state.mode == "task_oriented":
-            batch = state.pending()
-            text = V.pick(rng, V.GREETINGS[p]) + "I need a few things: " + " ".join(
-                f"({i}) {self._words(state, r, rng, hold=False)}" for i, r in enumerate(batch, 1))
-            return self._ask(state, batch, text)
-        if state.user_turns == 0 and V.wants(p, "small_talk", rng):
-            state.small_talk = True  # a greeting alone: the request comes once the agent answers
-            return UserTurn(V.styled(V.pick(rng, V.GREET_ONLY).format(**V.nouns(self._noun(state))), p, rng, False), False)
         if state.small_talk or state.user_turns == 0:
-            opener = V.pick(rng, V.GREETINGS[p]) if not state.small_talk and V.wants(p, "greet", rng) else ""
-            state.small_talk = False
-            batch = state.pending()[:1]  # one thing to start with
-            return self._ask(state, batch, opener + self._phrase(state, batch, rng))
+            return self._opening(state, rng)
         if state.asked_for:
             return UserTurn(self._reaction(state, rng) + self._answer(state, rng), False)
         slipped = [r for r in state.requested if r in state.slips]
@@ -90,6 +79,25 @@ class RulesUser:
             return self._ask(state, batch, self._reaction(state, rng) + self._phrase(state, batch, rng, lead=lead))
         state.requested = []
         return UserTurn(self._reaction(state, rng) + V.closing(rng, self._noun(state)), True)
+
+    def _opening(self, state: DialogueState, rng: random.Random):
+        """The first request (all of it in task_oriented), or a greeting alone before it."""
+        from .policies import UserTurn
+
+        p = state.persona
+        if state.mode == "task_oriented":
+            batch = state.pending()
+            text = V.pick(rng, V.GREETINGS[p]) + "I need a few things: " + " ".join(
+                f"({i}) {self._words(state, r, rng, hold=False)}" for i, r in enumerate(batch, 1))
+            return self._ask(state, batch, text)
+        if state.user_turns == 0 and V.wants(p, "small_talk", rng):
+            state.small_talk = True  # a greeting alone: the request comes once the agent answers
+            return UserTurn(V.styled(V.pick(rng, V.GREET_ONLY).format(**V.nouns(self._noun(state))), p, rng, False),
+                            False)
+        opener = V.pick(rng, V.GREETINGS[p]) if not state.small_talk and V.wants(p, "greet", rng) else ""
+        state.small_talk = False
+        batch = state.pending()[:1]  # one thing to start with
+        return self._ask(state, batch, opener + self._phrase(state, batch, rng))
 
     @staticmethod
     def _intent(state: DialogueState) -> dict | None:
