@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from common.config_files import first_problem, read_yaml_mapping, validation_message
 from common.errors import InputError
+from common.tracking import WandbConfig
 
 from .benchmarks import BENCHMARKS
 from .serving import ModelSpec
@@ -36,15 +37,6 @@ class _Benchmarks(BaseModel):
 # one optional section per registered benchmark: `benchmarks: {bfcl: {...}, sqlbench: {...}}`
 BenchmarksConfig = create_model("BenchmarksConfig", __base__=_Benchmarks,
                                 **{name: (b.settings | None, None) for name, b in BENCHMARKS.items()})
-
-
-class WandbConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    project: str | None = None  # None: no W&B logging
-    entity: str | None = None
-    run_name: str | None = None  # default: the model's name
-    group: str | None = None
 
 
 class EvaluationConfig(BaseModel):

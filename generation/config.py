@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from common.config_files import read_yaml_mapping, validation_message
 from common.errors import InputError
+from common.tracking import WandbConfig
 
 from .databases.guards import QueryLimits
 from .episode.settings import EpisodeSettings
@@ -120,6 +121,7 @@ class GenerationConfig(_Section):
     judge: JudgeConfig = Field(default_factory=JudgeConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
     sql: SqlConfig = Field(default_factory=SqlConfig)
+    wandb: WandbConfig = Field(default_factory=WandbConfig)  # project set: acceptance, usage, realism to W&B
 
     @model_validator(mode="after")
     def _consistent(self) -> "GenerationConfig":

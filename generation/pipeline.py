@@ -18,11 +18,13 @@ from typing import Any, TextIO
 from tqdm import tqdm
 
 from common.errors import InputError
+from common.tracking import require_wandb
 
 from .checkpoint import checkpoint_entry, cut_torn_tail, read_checkpoint, still_to_do
 from .config import GenerationConfig
 from .episode import Episodes, Prior
 from .episode.outcome import record_of
+from .hub.tracking import log_generation
 from .llm.accounting import Accounting
 from .llm.endpoints import ROLES
 from .llm.pool import LLMPool
@@ -43,7 +45,9 @@ class GenerationPipeline:
         """The config as far as it shapes the data: a server that moved, a new concurrency limit or
         time limit may resume a run; a different model, seed or task mix may not."""
         # sql.timeout_ms too: a wall-clock hit only marks a dialogue to redo, so it may be raised
-        data = self.config.model_dump(mode="json", exclude={"llm": True, "workers": True, "sql": {"timeout_ms"}})
+        # W&B settings only say where figures go
+        data = self.config.model_dump(mode="json", exclude={"llm": True, "workers": True, "wandb": True,
+                                                            "sql": {"timeout_ms"}})
         endpoints = self.config.llm.endpoints
         data["llm"] = {role: endpoints.for_role(role).data_fields() for role in ROLES}
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
@@ -52,6 +56,7 @@ class GenerationPipeline:
     def run(self) -> dict[str, Any]:
         start = time.perf_counter()
         config = self.config
+        require_wandb(config.wandb)
         folder = RunFolder(self.output)
         folder.claim()
         self.worlds: WorldSet = open_worlds(WorldsRequest(
@@ -80,6 +85,8 @@ class GenerationPipeline:
         stats = write_run_output(self.output, config, read_checkpoint(self.work), self.worlds.tool_counts(),
                                  time.perf_counter() - start, timing)
         fail_if_no_answer(phases)
+        if config.wandb.project:
+            log_generation(config.wandb, stats, config, self.output)
         return stats
 
     def _fork_workers(self, done: dict[int, Any]) -> None:

@@ -4,6 +4,7 @@ its figures exist, and a dry-run publish builds the folder a push would upload, 
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import subprocess
@@ -73,3 +74,23 @@ def test_publishing_what_is_no_run_is_a_one_line_error(tmp_path):
     proc = _publish(str(tmp_path), "--repo-id", "someone/dialogues", "--dry-run")
     assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0
     assert "is not a finished run" in proc.stderr
+
+
+def test_a_run_logs_acceptance_usage_and_realism_to_wandb(tmp_path):
+    db = tmp_path / "clubs.sqlite"
+    from tests.support.clubs import build_clubs
+
+    build_clubs(db)
+    proc = run_cli("--databases", str(db), "--num-dialogues", "4", "--output", str(tmp_path / "o"),
+                   "--set", "wandb.project=tooldial-test")  # WANDB_MODE=offline: a local run folder
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "warning" not in proc.stderr
+    runs = list((tmp_path / "o" / "wandb").glob("offline-run-*/run-*.wandb"))
+    assert len(runs) == 1 and runs[0].stat().st_size > 1000
+    from generation.hub.tracking import generation_metrics
+
+    stats = json.loads((tmp_path / "o" / "stats.json").read_text())
+    metrics = generation_metrics(stats)
+    assert metrics["acceptance_rate"] == stats["acceptance_rate"] and metrics["splits/train"] == 4
+    assert any(k.startswith("realism/user_oriented/") for k in metrics)
+    assert all(isinstance(v, (int, float)) for v in metrics.values())
