@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from tabulate import tabulate
+
 from .realism import realism_by_mode, realism_markdown
 from .realism.density import MEASURES, table1_summary
 
@@ -43,15 +45,16 @@ def compute_stats(train: list[dict[str, Any]], rejected: list[dict[str, Any]], e
     }
 
 
+def _table(rows: list[list[Any]], headers: list[str]) -> str:
+    """A markdown (GitHub) table; figures are shown as computed, never re-rounded."""
+    return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+
+
 def stats_markdown(stats: dict[str, Any]) -> str:
-    lines = [
-        "| Pipeline | Step | Turn | Task | Tool calls | Samples |",
-        "|---|---|---|---|---|---|",
-    ]
     how = "SQL exec" if any(p.endswith("sql") for p in stats.get("pipelines", ["sql"])) else "simulated tools"
-    for mode, s in stats["by_mode"].items():
-        cells = [f"{s[m]['mean']} ({s[m]['max']})" for m in MEASURES]
-        lines.append(f"| {mode} + {how} | " + " | ".join(cells) + f" | {s['dialogues']} |")
+    table1 = [[f"{mode} + {how}", *[f"{s[m]['mean']} ({s[m]['max']})" for m in MEASURES], s["dialogues"]]
+              for mode, s in stats["by_mode"].items()]
+    lines = [_table(table1, ["Pipeline", "Step", "Turn", "Task", "Tool calls", "Samples"])]
     t = stats["tasks"]
     lines += [
         "",
@@ -72,13 +75,12 @@ def stats_markdown(stats: dict[str, Any]) -> str:
     ]
     roles = (stats.get("llm") or {}).get("roles") or {}
     if roles:
-        lines += ["", "| Role | Requests | Calls | Cached | Failures | Retries | Failed requests | Prompt tok "
-                      "| Completion tok | Mean latency (s) | Prefix reuse |", "|---" * 11 + "|"]
-        for role, u in roles.items():
-            failed = ", ".join(f"{k}: {n}" for k, n in (u.get("failures_by_status") or {}).items()) or "-"
-            lines.append(f"| {role} | {u.get('requests', 0)} | {u['calls']} | {u['cached']} | {u['failures']} | "
-                         f"{u['retries']} | {failed} | {u['prompt_tokens']} | {u['completion_tokens']} | "
-                         f"{u['mean_latency_s']} | {u['prefix_reuse']:.1%} |")
+        rows = [[role, u.get("requests", 0), u["calls"], u["cached"], u["failures"], u["retries"],
+                 ", ".join(f"{k}: {n}" for k, n in (u.get("failures_by_status") or {}).items()) or "-",
+                 u["prompt_tokens"], u["completion_tokens"], u["mean_latency_s"], f"{u['prefix_reuse']:.1%}"]
+                for role, u in roles.items()]
+        lines += ["", _table(rows, ["Role", "Requests", "Calls", "Cached", "Failures", "Retries", "Failed requests",
+                                    "Prompt tok", "Completion tok", "Mean latency (s)", "Prefix reuse"])]
         lines.append("\nRequests: every HTTP request sent (calls answered + failures + retries); failed requests by "
                      "HTTP status or kind. Prefix reuse: share of each request (by characters) equal to the start "
                      "of the same role's previous request in the same dialogue, i.e. what a prefix cache can serve.")
