@@ -159,7 +159,7 @@ def request(intent: dict[str, Any], persona: str, rng: random.Random, hold: bool
     text = vary(pick(rng, templates), rng).format(
         x=x, xs="its" if x == "it" else x + "'s", f=intent.get("field", ""),
         v=fmt(intent.get("value")), **nouns(intent.get("noun", "record")),
-        t=intent.get("target", "record") if act == "parent" else _plural(intent.get("target", "record")),
+        t=intent.get("target", "record") if act == "parent" else plural_phrase(intent.get("target", "record")),
         o=intent.get("order", ""), lo=fmt(intent.get("low")), hi=fmt(intent.get("high")), vals=values)
     if act == "summary" and intent.get("average"):
         text = text.rstrip("?.") + pick(rng, SUMMARY_AVERAGE)
@@ -171,10 +171,6 @@ def _articles(text: str) -> str:
     parts = text.split('"')
     parts[::2] = [re.sub(r"\b([Aa]) (?=[aeiouAEIOU])", r"\1n ", p) for p in parts[::2]]
     return '"'.join(parts)
-
-
-def _plural(noun: str) -> str:
-    return plural_phrase(noun)
 
 
 # the last word of a name that says nothing alone ('model list' is no 'list')
@@ -206,7 +202,7 @@ def pair(field: str, value: Any, rng: random.Random) -> str:
 
 def nouns(noun: str) -> dict[str, str]:
     """The placeholders for a noun: {n} 'airline', {ns} 'airlines', {an} 'an airline'."""
-    return {"n": noun, "ns": _plural(noun), "an": ("an " if noun[:1].lower() in "aeiou" else "a ") + noun}
+    return {"n": noun, "ns": plural_phrase(noun), "an": _articles("a " + noun)}
 
 
 def styled(text: str, persona: str, rng: random.Random, polite: bool, noun: str | None = None,

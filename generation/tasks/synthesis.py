@@ -149,16 +149,19 @@ class TaskSynthesizer:
         deleted = any(s.writes and not s.answers for s in plan.steps)
         if not deleted and rng.random() < MORE_ON_ENTITY:
             self._another(plan, rng, entity)
-        done = entity.done | {self.catalog.by_name[c.tool].kind for c in plan.calls}
-        plan.subject = None if deleted else Entity(entity.table, entity.row, -1, -1, done=frozenset(done))
+        plan.subject = None if deleted else Entity(entity.table, entity.row, -1, -1, done=self._done(plan, entity))
         if follow is not None and rng.random() < FOLLOW_LINK:
             # the user names the linked record, so the agent has to pick it out of the list
             self._act(plan, rng, follow, follow.name, allow_delete=False, chain=False, came_from=entity.table.name)
 
+    def _done(self, plan: PlanBuilder, entity: Entity) -> frozenset[str]:
+        """Kinds of tool used on the row so far, this task's calls included."""
+        return entity.done | {self.catalog.by_name[c.tool].kind for c in plan.calls}
+
     def _another(self, plan: PlanBuilder, rng: random.Random, entity: Entity) -> None:
         """A second, different thing about the same row ('and what's its rating? change its status to
         closed'), left out when there is none."""
-        done = entity.done | {self.catalog.by_name[c.tool].kind for c in plan.calls}
+        done = self._done(plan, entity)
         mark = plan.mark()
         try:
             with plan.copy.savepoint("another"):
