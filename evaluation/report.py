@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from common.tables import markdown_table
+
 from .outcomes import TrialOutcome, group_trials
 from .passk import pass_k_table
 
@@ -50,25 +52,19 @@ def _pct(value: float | None) -> str:
 
 
 def markdown(results: dict[str, dict[str, Any]], k: int) -> str:
-    lines = ["| Model | " + " | ".join(label for _, _, label in HEADLINE) + " |",
-             "|---|" + "---|" * len(HEADLINE)]
-    for model, benchmarks in results.items():
-        cells = []
-        for benchmark, category, _ in HEADLINE:
-            entry = benchmarks.get(benchmark, {}).get(category)
-            cells.append(_pct(entry["pass_k"]["1"]) if entry else "–")
-        lines.append(f"| {model} | " + " | ".join(cells) + " |")
-    lines += ["", f"Pass^k (share of tasks whose k trials all succeed, unbiased estimator), k = 1..{k}:", "",
-              "| Model | Benchmark | Category | " + " | ".join(f"Pass^{i}" for i in range(1, k + 1))
-              + " | Tasks | Trials | Errors |",
-              "|---|---|---|" + "---|" * (k + 3)]
-    for model, benchmarks in results.items():
-        for benchmark, categories in benchmarks.items():
-            for category, entry in categories.items():
-                values = " | ".join(_pct(entry["pass_k"].get(str(i))) for i in range(1, k + 1))
-                lines.append(f"| {model} | {benchmark} | {category} | {values} | {entry.get('tasks', '')} | "
-                             f"{entry.get('trials', '')} | {entry.get('errors', '')} |")
-    return "\n".join(lines) + "\n"
+    headline = [[model, *(_pct(benchmarks[b][c]["pass_k"]["1"]) if c in benchmarks.get(b, {}) else "–"
+                          for b, c, _ in HEADLINE)]
+                for model, benchmarks in results.items()]
+    passes = [[model, benchmark, category, *(_pct(entry["pass_k"].get(str(i))) for i in range(1, k + 1)),
+               entry.get("tasks", ""), entry.get("trials", ""), entry.get("errors", "")]
+              for model, benchmarks in results.items()
+              for benchmark, categories in benchmarks.items() for category, entry in categories.items()]
+    return "\n".join([
+        markdown_table(headline, ["Model", *(label for _, _, label in HEADLINE)]), "",
+        f"Pass^k (share of tasks whose k trials all succeed, unbiased estimator), k = 1..{k}:", "",
+        markdown_table(passes, ["Model", "Benchmark", "Category", *(f"Pass^{i}" for i in range(1, k + 1)),
+                                "Tasks", "Trials", "Errors"]),
+    ]) + "\n"
 
 
 def write_report(output: Path, results: dict[str, dict[str, Any]], k: int, extra: dict[str, Any]) -> str:

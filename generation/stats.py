@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from tabulate import tabulate
+from common.tables import markdown_table
 
 from .realism import realism_by_mode, realism_markdown
 from .realism.density import MEASURES, table1_summary
@@ -45,16 +45,11 @@ def compute_stats(train: list[dict[str, Any]], rejected: list[dict[str, Any]], e
     }
 
 
-def _table(rows: list[list[Any]], headers: list[str]) -> str:
-    """A markdown (GitHub) table; figures are shown as computed, never re-rounded."""
-    return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
-
-
 def stats_markdown(stats: dict[str, Any]) -> str:
     how = "SQL exec" if any(p.endswith("sql") for p in stats.get("pipelines", ["sql"])) else "simulated tools"
     table1 = [[f"{mode} + {how}", *[f"{s[m]['mean']} ({s[m]['max']})" for m in MEASURES], s["dialogues"]]
               for mode, s in stats["by_mode"].items()]
-    lines = [_table(table1, ["Pipeline", "Step", "Turn", "Task", "Tool calls", "Samples"])]
+    lines = [markdown_table(table1, ["Pipeline", "Step", "Turn", "Task", "Tool calls", "Samples"])]
     t = stats["tasks"]
     lines += [
         "",
@@ -79,7 +74,7 @@ def stats_markdown(stats: dict[str, Any]) -> str:
                  ", ".join(f"{k}: {n}" for k, n in (u.get("failures_by_status") or {}).items()) or "-",
                  u["prompt_tokens"], u["completion_tokens"], u["mean_latency_s"], f"{u['prefix_reuse']:.1%}"]
                 for role, u in roles.items()]
-        lines += ["", _table(rows, ["Role", "Requests", "Calls", "Cached", "Failures", "Retries", "Failed requests",
+        lines += ["", markdown_table(rows, ["Role", "Requests", "Calls", "Cached", "Failures", "Retries", "Failed requests",
                                     "Prompt tok", "Completion tok", "Mean latency (s)", "Prefix reuse"])]
         lines.append("\nRequests: every HTTP request sent (calls answered + failures + retries); failed requests by "
                      "HTTP status or kind. Prefix reuse: share of each request (by characters) equal to the start "

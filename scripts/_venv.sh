@@ -1,5 +1,5 @@
 # Shared by scripts/generate and scripts/test: make .venv (once) and install the project into it.
-# Usage: ensure_venv EXTRA   (EXTRA: "" for generation only, "dev" for tests)
+# Usage: ensure_venv EXTRA   (EXTRA: "" for generation only, "eval", "dev" for tests)
 ensure_venv() {
   local extra="$1" spec="."
   [ -n "$extra" ] && spec=".[$extra]"
@@ -7,15 +7,9 @@ ensure_venv() {
     python3 -m venv .venv
   fi
   local stamp=".venv/.installed-${extra:-core}"
-  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ setup.py -nt "$stamp" ] ||
+    [ third_party/bfcl-eval/repack.py -nt "$stamp" ]; then
     .venv/bin/pip install --quiet --disable-pip-version-check -e "$spec"
-    if [ "$extra" = "dev" ]; then
-      # BFCL (function docs, executable classes, multi-turn checker; the tree-sitter trio and
-      # overrides let its own OpenAI handler run for the fidelity test); its own pins would
-      # downgrade numpy and pandas, hence --no-deps
-      .venv/bin/pip install --quiet --disable-pip-version-check --no-deps bfcl-eval==2026.3.23 \
-        overrides==7.7.0 tree-sitter==0.21.3 tree-sitter-java==0.21.0 tree-sitter-javascript==0.21.4
-    fi
     touch "$stamp"
   fi
 }

@@ -55,7 +55,7 @@ def _checked(entry: Any, where: str) -> dict[str, Any]:
 # -- BFCL ----------------------------------------------------------------------------------------
 def _bfcl_root() -> Any:
     if find_spec("bfcl_eval") is None:
-        raise InputError("bfcl_eval is not installed: pip install --no-deps bfcl-eval==2026.3.23")
+        raise InputError("bfcl_eval is not installed: pip install '.[eval]'")
     # The package __init__ is empty; nothing heavy (model handlers, eval checker) is imported.
     return resources.files("bfcl_eval") / "data" / "multi_turn_func_doc"
 
