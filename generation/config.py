@@ -16,6 +16,7 @@ from common.tracking import WandbConfig
 from .databases.guards import QueryLimits
 from .episode.settings import EpisodeSettings
 from .llm.endpoints import EndpointsConfig
+from .tools.prep.sql_design import DesignSettings
 from .simulation.voice import PERSONAS
 
 
@@ -81,6 +82,27 @@ class JudgeConfig(_Role):
     policy: str = "none"
 
 
+class ToolsConfig(_Section):
+    """Where a SQL world's tools come from: the rules (templates over the schema), an LLM designer
+    (the paper's questions -> tools -> expansion on each schema; ``tool_designer`` endpoint), or both."""
+
+    policy: Literal["rules", "llm", "both"] = "rules"
+    questions: list[int] = Field(default_factory=lambda: [10, 15])  # [min, max] user requests per database
+    max_expansion: int = Field(10, ge=0, le=10)  # tools added for gaps after the per-request ones
+    rows_per_table: int = Field(3, ge=0)  # the data view the designer sees
+
+    @field_validator("questions")
+    @classmethod
+    def _range(cls, value: list[int]) -> list[int]:
+        if len(value) != 2 or not 1 <= value[0] <= value[1]:
+            raise ValueError("must be [min, max] with 1 <= min <= max")
+        return value
+
+    def design_settings(self, seed: int) -> DesignSettings:
+        return DesignSettings(questions=(self.questions[0], self.questions[1]), max_expansion=self.max_expansion,
+                              rows_per_table=self.rows_per_table, seed=seed)
+
+
 class LLMConfig(_Section):
     endpoints: EndpointsConfig = Field(default_factory=EndpointsConfig)
     concurrent_dialogues: int = Field(64, ge=1)
@@ -119,6 +141,7 @@ class GenerationConfig(_Section):
     agent: AgentConfig = Field(default_factory=AgentConfig)
     tasks: TasksConfig = Field(default_factory=TasksConfig)
     judge: JudgeConfig = Field(default_factory=JudgeConfig)
+    tools: ToolsConfig = Field(default_factory=ToolsConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
     sql: SqlConfig = Field(default_factory=SqlConfig)
     wandb: WandbConfig = Field(default_factory=WandbConfig)  # project set: acceptance, usage, realism to W&B
@@ -131,10 +154,16 @@ class GenerationConfig(_Section):
             if self.tasks.policy != "llm" or self.agent.policy != "llm":
                 raise ValueError("execution: simulated needs tasks.policy: llm and agent.policy: llm "
                                  "(rule-based tasks and the oracle agent need SQL)")
+            if self.tools.policy != "rules":
+                raise ValueError("tools.policy: llm or both designs SQL tools: it needs execution: sql")
+        if self.tools.policy == "llm" and self.tasks.policy != "llm":
+            raise ValueError("tools.policy: llm needs tasks.policy: llm (rule-based tasks are made from the "
+                             "rules tools; use tools.policy: both to keep them)")
         return self
 
     @property
     def uses_llm(self) -> bool:
+        """Whether the dialogues need an LLM (tool design, done before them, is asked for on its own)."""
         from .episode.policies import REGISTRIES
 
         roles = (self.user, self.agent, self.tasks, self.judge)

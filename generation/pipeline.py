@@ -32,6 +32,7 @@ from .priors import load_priors
 from .run_folder import RunFolder
 from .run_output import REQUEST_LOG, fail_if_no_answer, write_run_output
 from .worlds import World, WorldSet, WorldsRequest, open_worlds
+from .worlds.designed import DesignRequest
 
 
 class GenerationPipeline:
@@ -61,7 +62,8 @@ class GenerationPipeline:
         folder.claim()
         self.worlds: WorldSet = open_worlds(WorldsRequest(
             execution=config.execution, databases=config.databases, db_ids=config.db_ids,
-            limits=config.sql.limits(), seed=config.seed, toolset=config.toolset, cache_dir=self.cache_dir))
+            limits=config.sql.limits(), seed=config.seed, toolset=config.toolset, cache_dir=self.cache_dir,
+            design=self._design_request()))
         fingerprints = self.worlds.fingerprints()
         self.priors: list[Prior] | None = load_priors(config) if config.continue_from else None
         done = read_checkpoint(self.work)
@@ -88,6 +90,13 @@ class GenerationPipeline:
         if config.wandb.project:
             log_generation(config.wandb, stats, config, self.output)
         return stats
+
+    def _design_request(self) -> DesignRequest | None:
+        tools = self.config.tools
+        if tools.policy == "rules":
+            return None
+        return DesignRequest(tools.policy, tools.design_settings(self.config.seed), self.config.llm.endpoints,
+                             self.work, self.config.llm.cache)
 
     def _fork_workers(self, done: dict[int, Any]) -> None:
         """Shard dialogues over processes (index % workers): each has its own event loop, worlds and

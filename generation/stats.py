@@ -45,6 +45,15 @@ def compute_stats(train: list[dict[str, Any]], rejected: list[dict[str, Any]], e
     }
 
 
+def _designed_line(designed: dict[str, Any] | None) -> list[str]:
+    if not designed:
+        return []
+    return [f"- designed tools (in the counts above): {designed['kept']} kept, {designed['dropped']} dropped "
+            f"{designed['dropped_reasons']}, from {designed['questions']} questions over {designed['databases']} "
+            f"databases; {designed['requests']} design requests this run (0: every design was read from the run's "
+            "work folder)"]
+
+
 def stats_markdown(stats: dict[str, Any]) -> str:
     how = "SQL exec" if any(p.endswith("sql") for p in stats.get("pipelines", ["sql"])) else "simulated tools"
     table1 = [[f"{mode} + {how}", *[f"{s[m]['mean']} ({s[m]['max']})" for m in MEASURES], s["dialogues"]]
@@ -64,6 +73,7 @@ def stats_markdown(stats: dict[str, Any]) -> str:
         f"- tools: {stats['tools'].get('kept', 0)} kept, {stats['tools'].get('dropped', 0)} dropped "
         f"{stats['tools'].get('dropped_reasons', {})}, {stats['tools'].get('skipped', 0)} schema objects "
         f"without tools {stats['tools'].get('skipped_reasons', {})}",
+        *_designed_line(stats["tools"].get("designed")),
         f"- wall time {stats['seconds']} s; " + (
             f"{per} s per accepted dialogue" if (per := stats["seconds_per_accepted_dialogue"]) is not None
             else "no dialogue accepted"),

@@ -9,6 +9,8 @@ import json
 import re
 from typing import Any
 
+from loopback import toolprep
+
 WORD = re.compile(r"[a-z]+")
 VERBS = {"find": "search", "search": "search", "look": "search", "change": "update", "update": "update",
          "set": "update", "delete": "delete", "remove": "delete", "add": "create", "new": "create",
@@ -118,8 +120,8 @@ def agent_reply(body: dict[str, Any]) -> dict[str, Any]:
     name, arguments = best["function"]["name"], _arguments(best["function"], text)
     if name.startswith(WRITES) and not approved:
         # like a careful agent (and tau2's policies): a change waits for the user's approval
-        return {"role": "assistant", "content": f"I will {name.replace('_', ' ')} with {json.dumps(arguments)}. "
-                                                + CONFIRM}
+        said = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in arguments.items())
+        return {"role": "assistant", "content": f"I will {name.replace('_', ' ')} with {said}. " + CONFIRM}
     return {"role": "assistant", "content": None, "tool_calls": [{
         "id": f"call_{len(messages)}", "type": "function",
         "function": {"name": name, "arguments": json.dumps(arguments)}}]}
@@ -165,6 +167,8 @@ def task_reply(prompt: str) -> dict[str, Any]:
         rows[table] = json.loads(data) if data.startswith("[") else []
     values = {re.sub(r"[^0-9a-z]+", "_", k.lower()).strip("_"): v
               for table_rows in rows.values() for r in table_rows[:1] for k, v in r.items() if isinstance(v, str)}
+    if int(hashlib.sha256(prompt.encode()).hexdigest(), 16) % 3 == 0 and (change := _update_task(tools, rows)):
+        return change
     for name, props in tools.items():
         if name.startswith("search_"):
             param = next((p for p in props if p != "limit"), None)
@@ -185,10 +189,36 @@ def task_reply(prompt: str) -> dict[str, Any]:
                        "gold_plan": plan, "rubric": {"success_criteria": ["both done"], "checkpoints": []}}]}
 
 
+def _update_task(tools: dict[str, dict], rows: dict[str, list[dict]]) -> dict[str, Any] | None:
+    """A change to a number of one row, with an ``update_`` tool that takes the row's key and the new
+    value (``new_<field>``), when the sample rows show such a row."""
+    for name, props in tools.items():
+        new = next((p for p in props if p.startswith("new_")), None)
+        key = next((p for p in props if p != new), None)
+        if not name.startswith("update_") or new is None or key is None:
+            continue
+        for table_rows in rows.values():
+            for row in table_rows:
+                named = {re.sub(r"[^0-9a-z]+", "_", k.lower()).strip("_"): v for k, v in row.items()}
+                field, old = new.removeprefix("new_"), named.get(new.removeprefix("new_"))
+                if isinstance(named.get(key), int) and isinstance(old, int) and not isinstance(old, bool):
+                    words = field.replace("_", " ")
+                    return {"tasks": [{
+                        "description": f"You want to change the {words} of record {named[key]} to {old + 1}.",
+                        "difficulty": "easy",
+                        "subtasks": [{"request": f"Please change the {words} of {named[key]} to {old + 1}.",
+                                      "calls": [0]}],
+                        "gold_plan": [{"tool": name, "arguments": {key: named[key], new: old + 1}}],
+                        "rubric": {"success_criteria": [f"the {words} is {old + 1}"], "checkpoints": []}}]}
+    return None
+
+
 def role_of(body: dict[str, Any]) -> str:
     if body.get("tools"):
         return "agent"
     first = (body["messages"][0].get("content") or "")
+    if first.startswith(toolprep.DESIGN_STAGES):
+        return "tool_designer"
     for role in ("user simulator", "tool simulator", "judge", "task writer"):
         if first.startswith(f"# Role: {role}"):
             return role.replace(" ", "_")
@@ -208,6 +238,8 @@ def answer(body: dict[str, Any]) -> dict[str, Any]:
                    "judgment": "valid", "reasoning": "The agent completed the requests with tool results."}
     elif role == "task_writer":
         content = task_reply(body["messages"][0]["content"])
+    elif role == "tool_designer":
+        content = toolprep.script(body)
     else:
         content = {"note": "unscripted role"}
     return {"role": "assistant", "content": json.dumps(content)}

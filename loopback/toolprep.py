@@ -16,7 +16,10 @@ from typing import Any
 
 from aiohttp import web
 
+from loopback import sql_designer
 from loopback.base import chat_app, completion, json_response
+
+DESIGN_STAGES = ("# SQL request questions", "# SQL request tools", "# SQL tool expansion")
 
 QUESTIONS = [
     "Show me the orders of the customer called Alice Moreau",
@@ -144,8 +147,8 @@ def script(body: dict[str, Any]) -> Any:
         if name == "get_order" and first:
             return {"type": "objekt"}
         return RETURNS.get(name, {"type": "object"})
-    if "# SQL tools" in prompt:
-        return SQL_TOOLS
+    if prompt.startswith(DESIGN_STAGES):
+        return sql_designer.reply(prompt, SQL_TOOLS)
     return "unknown stage"
 
 

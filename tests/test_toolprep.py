@@ -21,7 +21,7 @@ from generation.llm.endpoints import EndpointConfig
 from generation.tools.runtime import Toolbox
 from generation.tools.prep import (
     attach_return_schemas, build_sql_tools, load_bfcl_multi_turn_tools, load_seed_tools, load_tau2_tools,
-    prepare_tools, propose_sql_tools,
+    DesignSettings, design_sql_tools, prepare_tools,
 )
 from generation.tools.prep.replies import Malformed, parse_json
 from generation.tools.prep.seeds import bfcl_to_json_schema
@@ -125,9 +125,12 @@ def test_unavailable_stage_is_counted_not_raised(server):
 
 def test_sql_tools_keep_good_drop_bad(server, tmp_path):
     db = SqlDatabase("clubs", build_clubs(tmp_path / "clubs.sqlite"))
-    result, _ = _run(lambda c, m: propose_sql_tools(db, c, m, count=12), server)
-    prompt = next(r for r in server.requests if "# SQL tools" in r["messages"][-1]["content"])
-    assert '"Earnings" REAL' in prompt["messages"][-1]["content"] and "Player 001" in prompt["messages"][-1]["content"]
+    result, _ = _run(lambda c, m: design_sql_tools(db, c, m, DesignSettings(questions=(1, 5)), QueryLimits()), server)
+    prompts = [r["messages"][-1]["content"] for r in server.requests]
+    assert [p.split("\n", 1)[0] for p in prompts].count("# SQL request tools") == len(result.questions) == 2
+    stage = next(p for p in prompts if p.startswith("# SQL request tools"))
+    assert '"Earnings" REAL' in stage and "Player 001" in stage and "User request: " in stage
+    assert any(p.startswith("# SQL tool expansion") and "get_club_by_id(club_id: integer)" in p for p in prompts)
     kept = {t.name: t for t in result.kept}
     assert set(kept) == {"get_club_by_id", "search_clubs_by_name", "get_top_players_by_earnings",
                          "get_club_players_summary", "get_player_stats_summary", "add_new_club",

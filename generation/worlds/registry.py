@@ -16,12 +16,14 @@ from common.errors import InputError
 from ..databases.sources import resolve_sources
 from ..tools.validation import ToolReport
 from ..tools.toolsets import load_toolset
+from .designed import DesignRequest, design_counts, designed_toolsets
 from .protocol import World
 from .simulated import SimulatedWorld
 from .sql import SqlWorld
 
 if TYPE_CHECKING:
     from ..databases.guards import QueryLimits
+    from ..tools.prep.sql_design import SqlDesign
     from ..records import DialogueRecord
 
 
@@ -36,6 +38,7 @@ class WorldsRequest:
     seed: int
     toolset: str | None  # simulated execution: the tools file
     cache_dir: Path
+    design: DesignRequest | None = None  # SQL execution: LLM-designed tools beside (or instead of) the rules ones
 
 
 class WorldSet(Protocol):
@@ -58,6 +61,8 @@ class SqlWorlds:
         self.sources = resolve_sources(request.databases, request.cache_dir, request.db_ids)
         self.limits = request.limits
         self.seed = request.seed
+        self.design = request.design
+        self._designed: dict[str, Any] = {}  # design counts, when tools were designed
         self._built: dict[str, SqlWorld] = {}
         self._order: list[SqlWorld] = []
 
@@ -76,8 +81,17 @@ class SqlWorlds:
             used |= {s.db_id for s in self.sources[:total]}
         # Open (and so check) every database before any progress output, so bad input fails first.
         opened = [s.open() for s in self.sources if s.db_id in used]
-        for db in tqdm(opened, desc="worlds", unit="db"):
-            self._built[db.db_id] = SqlWorld.build(db, self.limits, self.seed)
+        reports = {db.db_id: SqlWorld.rules_tools(db, self.limits, self.seed)
+                   for db in tqdm(opened, desc="worlds", unit="db")}
+        designs: dict[str, SqlDesign] = {}
+        if self.design is not None:
+            designs, meter = designed_toolsets(self.design, opened, self.limits,
+                                               {k: r.kept for k, r in reports.items()})
+            self._designed = design_counts(designs, meter)
+        for db in opened:
+            designed = designs[db.db_id].kept if db.db_id in designs else []
+            rules = self.design is None or self.design.policy == "both"
+            self._built[db.db_id] = SqlWorld.assemble(db, self.limits, reports[db.db_id], designed, rules)
         self._order = [self._built[s.db_id] for s in self.sources if s.db_id in self._built]
 
     def for_dialogue(self, index: int, prior: DialogueRecord | None) -> SqlWorld:
@@ -86,7 +100,16 @@ class SqlWorlds:
         return self._order[index % len(self._order)]
 
     def tool_counts(self) -> dict[str, Any]:
-        return tool_counts(w.report for w in self._built.values())
+        """Over the tools the worlds offer: the rules ones (unless only designed tools are), then the
+        designed ones, each kept or dropped with its reason."""
+        rules = self.design is None or self.design.policy == "both"
+        counts = tool_counts([w.report for w in self._built.values()], offered=rules)
+        if not self._designed:
+            return counts
+        reasons = Counter(counts["dropped_reasons"]) + Counter(self._designed["dropped_reasons"])
+        return {**counts, "kept": counts["kept"] + self._designed["kept"],
+                "dropped": counts["dropped"] + self._designed["dropped"],
+                "dropped_reasons": dict(sorted(reasons.items())), "designed": self._designed}
 
 
 class SimulatedWorlds:
@@ -116,15 +139,17 @@ def open_worlds(request: WorldsRequest) -> WorldSet:
     return KINDS[request.execution](request)
 
 
-def tool_counts(reports: Iterable[ToolReport]) -> dict[str, Any]:
-    """How many tools were kept, dropped (with why) and never built (with why), over all worlds."""
+def tool_counts(reports: Iterable[ToolReport], offered: bool = True) -> dict[str, Any]:
+    """How many tools were kept, dropped (with why) and never built (with why), over all worlds;
+    ``offered`` false: the rules tools are not offered, so only what the schema had no tool for counts."""
     reasons: Counter = Counter()
     skipped_reasons: Counter = Counter()
     kept = dropped = skipped = 0
     for report in reports:
-        kept += len(report.kept)
-        dropped += len(report.dropped)
-        reasons.update(report.reasons)
+        if offered:
+            kept += len(report.kept)
+            dropped += len(report.dropped)
+            reasons.update(report.reasons)
         skipped += len(report.skipped)  # views, generated or blob columns: no tool is built on them
         skipped_reasons.update(report.skipped_reasons)
     return {"kept": kept, "dropped": dropped, "dropped_reasons": dict(sorted(reasons.items())),

@@ -17,6 +17,7 @@ from ..tasks import llm_writer
 from ..tools.catalog import ToolCatalog
 from ..tasks.synthesis import TaskSynthesizer
 from ..tools.runtime import Toolbox, ToolOutput
+from ..tools.spec import SqlTool
 from ..tools.synthesis import synthesize_tools
 from ..tools.validation import ToolReport, validate_tools
 from ..validation import checks
@@ -69,13 +70,26 @@ class SqlWorld:
     synthesizer: TaskSynthesizer
     report: ToolReport
 
+    @staticmethod
+    def rules_tools(db: SqlDatabase, limits: QueryLimits, seed: int) -> ToolReport:
+        """The deterministic tools of ``db`` that pass validation (and why the others did not)."""
+        candidates = synthesize_tools(db.schema, limits.row_cap)
+        return validate_tools(candidates, db, Toolbox(candidates, limits), seed)
+
     @classmethod
     def build(cls, db: SqlDatabase, limits: QueryLimits, seed: int) -> "SqlWorld":
-        candidates = synthesize_tools(db.schema, limits.row_cap)
-        report = validate_tools(candidates, db, Toolbox(candidates, limits), seed)
-        toolbox = Toolbox(report.kept, limits)
-        catalog = ToolCatalog(db.schema, report.kept)
-        return cls(db, toolbox, catalog, TaskSynthesizer(catalog, toolbox, db.db_id), report)
+        """A world with the rules tools only."""
+        return cls.assemble(db, limits, cls.rules_tools(db, limits, seed))
+
+    @classmethod
+    def assemble(cls, db: SqlDatabase, limits: QueryLimits, report: ToolReport, designed: list[SqlTool] = (),
+                 rules: bool = True) -> "SqlWorld":
+        """A world offering the rules tools (``rules``), then the designed ones. Rule-based tasks are
+        synthesized from the rules tools only: they rely on what those tools are named and return."""
+        tools = [*(report.kept if rules else []), *designed]
+        toolbox = Toolbox(tools, limits)
+        own = ToolCatalog(db.schema, report.kept)
+        return cls(db, toolbox, ToolCatalog(db.schema, tools), TaskSynthesizer(own, toolbox, db.db_id), report)
 
     @property
     def name(self) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from common.errors import InputError
 
 from ...databases.database import SqlDatabase
+from ...databases.guards import QueryLimits
 from ...llm.accounting import Accounting
 from ...llm.cache import ResponseCache
 from ...llm.client import LLMClient
@@ -20,7 +21,7 @@ from ...llm.endpoints import EndpointConfig
 from .prepare import prepare_tools
 from .return_schemas import attach_return_schemas
 from .seeds import load_bfcl_multi_turn_tools, load_seed_tools, load_tau2_tools
-from .sql_tools import propose_sql_tools
+from .sql_design import DesignSettings, design_sql_tools, tool_to_json
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -39,8 +40,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--temperature", type=float, default=0.7)
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--cache", type=Path, help="response cache (SQLite) so a rerun pays for no call twice")
-    p.add_argument("--database", type=Path, help="also write SQL tools for this SQLite file")
-    p.add_argument("--sql-tools", type=int, default=12, help="how many SQL tools to ask for")
+    p.add_argument("--database", type=Path,
+                   help="also design SQL tools for this SQLite file (questions, tools, expansion on its schema)")
     return p.parse_args(argv)
 
 
@@ -57,8 +58,8 @@ def _check(args: argparse.Namespace) -> None:
     lo, hi = args.questions
     if not 1 <= lo <= hi:
         raise InputError(f"--questions {lo} {hi}: need 1 <= MIN <= MAX")
-    if args.max_expansion < 0 or args.concurrency < 1 or args.sql_tools < 1:
-        raise InputError("--max-expansion must be >= 0, --concurrency and --sql-tools >= 1")
+    if args.max_expansion < 0 or args.concurrency < 1:
+        raise InputError("--max-expansion must be >= 0, --concurrency >= 1")
     if not args.base_url.startswith(("http://", "https://")):
         raise InputError(f"--base-url {args.base_url!r}: must start with http:// or https://")
     if args.output.is_dir():
@@ -79,17 +80,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                                        max_expansion=args.max_expansion, seed=args.seed,
                                        include_seeds=args.include_seeds)
         schemas = await attach_return_schemas(prepared.tools, client, meter, seed=args.seed)
-        sql = await propose_sql_tools(db, client, meter, count=args.sql_tools, seed=args.seed) if db else None
+        settings = DesignSettings(questions=tuple(args.questions), max_expansion=args.max_expansion, seed=args.seed)
+        sql = await design_sql_tools(db, client, meter, settings, QueryLimits()) if db else None
     finally:
         await client.close()
         if cache is not None:
             cache.close()
     _write(args.output, schemas.tools)
     if sql is not None:
-        _write(_sql_path(args.output), [
-            {**t.openai_spec(), "returns": t.returns, "sql": t.sql, "kind": t.kind, "table": t.table}
-            for t in sql.kept
-        ])
+        _write(_sql_path(args.output), [tool_to_json(t) for t in sql.kept])
     return {
         "seeds": {"source": args.seeds, "tools": len(seeds)},
         "domain": args.domain,

@@ -61,7 +61,7 @@ def _examples(seed_tools: list[dict[str, Any]], seed: int) -> str:
     return "\n".join(json.dumps(t, ensure_ascii=False) for t in chosen) or "(none)"
 
 
-def _read_questions(value: Any) -> list[str]:
+def read_questions(value: Any) -> list[str]:
     questions: list[str] = []
     for item in as_list(value, "questions", "requests"):
         if isinstance(item, dict):
@@ -111,7 +111,7 @@ async def prepare_tools(
 
     prompt = render("toolprep_questions", domain=domain, examples=_examples(seed_tools, seed),
                     min_questions=lo, max_questions=hi)
-    asked, _ = await asker.ask("questions", [{"role": "user", "content": prompt}], seed, _read_questions)
+    asked, _ = await asker.ask("questions", [{"role": "user", "content": prompt}], seed, read_questions)
     result.questions = list(asked or [])[:hi]
     if asked and len(asked) < lo:
         result.notes.append(f"questions: {len(asked)} returned, fewer than the {lo} asked for")

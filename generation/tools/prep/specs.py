@@ -89,6 +89,12 @@ def normalize_generated(entry: Any) -> tuple[dict[str, Any] | None, str | None]:
     return (None, problem) if problem else (wrap(function), None)
 
 
+def action_of(name: str) -> str:
+    """The action a tool name's first word says: read, create, update, delete, or the word itself."""
+    first = name.split("_")[0]
+    return _VERB_CLASS.get(first, first)
+
+
 def signature(function: dict[str, Any]) -> tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]]:
     """(action, subject words, sorted parameter names+types).
 
@@ -97,7 +103,7 @@ def signature(function: dict[str, Any]) -> tuple[str, tuple[str, ...], tuple[tup
     ``search_flights``/``find_flights`` or ``get_weather``/``get_current_weather`` still collide.
     """
     words = function["name"].split("_")
-    action = _VERB_CLASS.get(words[0], words[0])
+    action = action_of(function["name"])
     subject = tuple(sorted({_singular(w) for w in words[1:] if w not in _FILLER}))
     props = function.get("parameters", {}).get("properties", {})
     params = tuple(sorted((name, _type_key(p)) for name, p in props.items()))

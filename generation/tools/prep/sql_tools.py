@@ -1,5 +1,5 @@
-"""LLM-written SQL tools on a real schema (paper 5.8), kept only if they pass the same validation
-as the deterministic tools (``tools/validation.py``)."""
+"""LLM-written SQL tools on a real schema (paper 5.8) made into SqlTools, kept only if they pass the
+same validation as the deterministic tools (``tools/validation.py``); ``sql_design`` asks for them."""
 
 from __future__ import annotations
 
@@ -15,14 +15,10 @@ from sqlglot import exp
 from ...databases.database import DatabaseCopy, SqlDatabase
 from ...databases.guards import QueryLimits
 from ...databases.names import quote
-from ...llm.accounting import Accounting
-from ...llm.client import LLMClient
-from ...llm.prompts import render
 from ..arguments import example_arguments
 from ..runtime import Toolbox
 from ..spec import Param, SqlTool
 from ..validation import static_problem, validate_tools
-from .replies import Asker, as_list
 from .sql_binds import (Resolver, bind_use, expand_qualified_stars, looks_single, output_columns, placeholders,
                         statement_kind)
 from .specs import normalize_generated
@@ -74,22 +70,6 @@ def sample_rows(db: SqlDatabase, per_table: int) -> str:
         return "\n".join(lines)
     finally:
         copy.close()
-
-
-async def propose_sql_tools(db: SqlDatabase, client: LLMClient, meter: Accounting, *, count: int = 12,
-                            rows_per_table: int = 3, limits: QueryLimits | None = None,
-                            seed: int = 0) -> SqlToolResult:
-    """Ask for SQL tools on ``db``, convert them, and keep those that pass validation."""
-    limits = limits or QueryLimits()
-    result = SqlToolResult()
-    prompt = render("toolprep_sql_tools", db_id=db.db_id, schema=describe_schema(db),
-                    samples=sample_rows(db, rows_per_table), count=count)
-    asker = Asker(client, meter, result.failures)
-    proposals, _ = await asker.ask("sql_tools", [{"role": "user", "content": prompt}], seed,
-                                   lambda v: as_list(v, "tools"), scope=f"sql_tools:{db.db_id}")
-    converted = build_sql_tools(proposals or [], db, limits, seed)
-    result.kept, result.dropped, result.repairs = converted.kept, converted.dropped, converted.repairs
-    return result
 
 
 def build_sql_tools(proposals: list[Any], db: SqlDatabase, limits: QueryLimits, seed: int = 0) -> SqlToolResult:
