@@ -18,7 +18,7 @@ from .llm.accounting import Accounting
 from .llm.request_log import read_request_log
 from .records import saved_row, to_dataset
 from .run_folder import CONFIG_FILE
-from .hub.card import build_card
+from .hub.card import write_run_card
 from .hub.plots import write_plots
 from .stats import compute_stats, stats_markdown
 
@@ -44,8 +44,10 @@ def write_run_output(output: Path, config: GenerationConfig, done: dict[int, dic
     (output / "stats.json").write_text(json.dumps(stats, indent=2) + "\n")
     (output / "stats.md").write_text(stats_markdown(stats))
     (output / CONFIG_FILE).write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
-    plots = write_plots(output / "plots", train, rejected)
-    (output / "README.md").write_text(str(build_card(stats, config, [p.name for p in plots])))
+    write_plots(output / "plots", train, rejected)
+    for stale in ("contamination.json", "contamination.md"):  # they judged the records this run replaced
+        (output / stale).unlink(missing_ok=True)
+    write_run_card(output)
     return stats
 
 

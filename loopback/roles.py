@@ -45,8 +45,8 @@ def _tokens(text: str) -> set[str]:
 
 def _named(text: str, name: str) -> str | None:
     """The value said after a field's words ('member id 8', 'status returned'), up to a comma."""
-    found = re.search(rf"\b{re.escape(name.replace('_', ' '))}\s+(?:is\s+|of\s+)?([^,?;]+?)(?=[,?;]|\.(?:\s|$)|$)",
-                      text, re.I)
+    gap = r"\s+(?:\.\.\.\s+)?(?:(?:is|of)\s+)?(?:\.\.\.\s+)?"  # the user's " ... " between word groups
+    found = re.search(rf"\b{re.escape(name.replace('_', ' '))}{gap}([^,?;]+?)(?=[,?;]|\.(?:\s|$)|$)", text, re.I)
     return found.group(1).strip().strip('"') if found else None
 
 
@@ -174,7 +174,9 @@ def task_reply(prompt: str) -> dict[str, Any]:
             param = next((p for p in props if p != "limit"), None)
             if param in values:
                 value = values[param]
-                return {"tasks": [{"description": f"You want to look up the record called {value}.",
+                subject = name.removeprefix("search_").split("_by_")[0].replace("_", " ")
+                return {"tasks": [{"description": f"You want to look up the {subject} with "
+                                                  f"{param.replace('_', ' ')} {value}.",
                                    "difficulty": "easy",
                                    "subtasks": [{"request": f'Please find "{value}".', "calls": [0]}],
                                    "gold_plan": [{"tool": name, "arguments": {param: value}}],

@@ -174,3 +174,16 @@ def test_a_designer_that_never_answers_stops_the_run_in_one_line(tmp_path):
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert last.startswith("error: tool design") and "did not answer" in last, proc.stderr
     assert not list((tmp_path / "o" / ".work" / "toolsets").glob("*.json"))  # nothing half-made is kept
+
+
+def test_llm_roles_and_designed_tools_run_on_the_tau2_databases(tmp_path):
+    with scripted_server() as url:
+        config = _config(tmp_path / "c.yaml", url, databases="tau2:airline,retail,telecom", db_ids=None,
+                         num_dialogues=9)
+        proc = run_cli("--config", str(config), "--output", str(tmp_path / "o"))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    records = read_jsonl(tmp_path / "o" / "train.jsonl")
+    assert {r["environment"]["db_id"] for r in records} == {"airline", "retail", "telecom"}
+    assert len(records) >= 7 and all(r["simulation"]["user_policy"] == "llm" for r in records)
+    designed = json.loads((tmp_path / "o" / "stats.json").read_text())["tools"]["designed"]
+    assert designed["databases"] == 3 and designed["kept"] > 30

@@ -7,15 +7,29 @@ this module, so the same code always writes the same rows (and, on one machine, 
 
 from __future__ import annotations
 
-import os
 import random
 import sqlite3
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from .demo_columns import (Col, Cols, TableSpec, after, choice, codes, dates, derive, fk, ints, lookup, opt,
-                           reals, shift_days, unique)
+from .demo_columns import (
+    Col,
+    Cols,
+    TableSpec,
+    after,
+    choice,
+    codes,
+    dates,
+    derive,
+    fk,
+    ints,
+    lookup,
+    opt,
+    reals,
+    shift_days,
+    unique,
+)
+from .files import write_database
 
 DEMO_DOMAINS: tuple[str, ...] = ("library", "clinic", "shop")
 
@@ -224,37 +238,25 @@ def build_demo_database(domain: str, path: Path) -> Path:
         raise ValueError(f"unknown demo domain {domain!r}; expected one of {', '.join(DEMO_DOMAINS)}")
     seed, specs = _DOMAINS[domain]
     data = _generate(seed, specs)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        conn = sqlite3.connect(tmp, isolation_level=None)
-        try:
-            conn.execute("PRAGMA page_size=4096")
-            conn.execute("PRAGMA journal_mode=DELETE")
-            conn.execute("PRAGMA foreign_keys=ON")  # a bad reference fails the build, not a reader
-            conn.execute("BEGIN")
-            for spec in specs:
-                conn.execute(_ddl(spec))
-            for spec in specs:
-                names = [spec.key, *(c.name for c in spec.cols)]
-                cols = data[spec.name]
-                conn.executemany(
-                    f"INSERT INTO {spec.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-                    zip(*(cols[n] for n in names)),
-                )
-            conn.execute("COMMIT")
-            conn.execute("VACUUM")
-        finally:
-            conn.close()
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        Path(f"{tmp}-journal").unlink(missing_ok=True)
-        raise
-    return path
+
+    def fill(conn: sqlite3.Connection) -> None:
+        conn.execute("PRAGMA page_size=4096")
+        conn.execute("PRAGMA journal_mode=DELETE")
+        conn.execute("PRAGMA foreign_keys=ON")  # a bad reference fails the build, not a reader
+        conn.execute("BEGIN")
+        for spec in specs:
+            conn.execute(_ddl(spec))
+        for spec in specs:
+            names = [spec.key, *(c.name for c in spec.cols)]
+            cols = data[spec.name]
+            conn.executemany(
+                f"INSERT INTO {spec.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                zip(*(cols[n] for n in names)),
+            )
+        conn.execute("COMMIT")
+        conn.execute("VACUUM")
+
+    return write_database(path, fill)
 
 
 def ensure_demo_databases(directory: Path) -> dict[str, Path]:

@@ -11,6 +11,7 @@ from .database import SqlDatabase, open_read_only
 from .hashing import database_sha256
 
 BUILTIN = "builtin:demo"
+TAU2_PREFIX = "tau2:"  # tau2:airline, tau2:airline,retail: τ²-bench's databases converted to SQLite
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ def resolve_sources(spec: str, cache_dir: Path, db_ids: list[str] | None = None)
         from .demo import ensure_demo_databases
 
         found = [DatabaseSource(d, p) for d, p in ensure_demo_databases(cache_dir / "demo").items()]
+    elif spec.startswith(TAU2_PREFIX):
+        found = _tau2_sources(spec[len(TAU2_PREFIX):], cache_dir)
     else:
         path = Path(spec).expanduser()
         if not path.exists():
@@ -58,6 +61,13 @@ def resolve_sources(spec: str, cache_dir: Path, db_ids: list[str] | None = None)
     if not found:
         raise InputError(f"no databases found in {spec}")
     return found
+
+
+def _tau2_sources(domains: str, cache_dir: Path) -> list[DatabaseSource]:
+    from .tau2 import ensure_tau2_database
+
+    names = [d.strip() for d in domains.split(",") if d.strip()]
+    return [DatabaseSource(d, ensure_tau2_database(d, cache_dir)) for d in dict.fromkeys(names)]
 
 
 def _spider_sources(root: Path) -> list[DatabaseSource]:

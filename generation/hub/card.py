@@ -1,9 +1,11 @@
 """The dataset card: Hub metadata (license from the sources, task categories, tags, size, configs) as
 YAML front matter, then what the data is, where it comes from, Table 1, the realism and tool reports,
-the figures and the config that made it. Built with huggingface_hub's card classes."""
+the figures, the contamination report when the run has one, and the config that made it. Built with
+huggingface_hub's card classes."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from .license import license_of
@@ -20,9 +22,36 @@ def size_category(rows: int) -> str:
     return "n>1M"
 
 
-def build_card(stats: dict[str, Any], config, plots: list[str], data_files: dict[str, str] | None = None):
+def contamination_of(run: Path) -> str | None:
+    """The run's contamination report (``python -m evaluation.contamination RUN``) as a card section's
+    body: its Markdown less its top-level heading; None when the run has none."""
+    path = run / "contamination.md"
+    if not path.is_file():
+        return None
+    text = path.read_text()
+    return text.split("\n", 1)[1].lstrip("\n") if text.startswith("# ") else text
+
+
+def write_run_card(run: Path) -> Path:
+    """``RUN/README.md`` from what the run folder holds: stats.json, config.yaml, plots/ and, once the
+    contamination check has run, contamination.md."""
+    import json
+
+    from ..config import load_config
+    from ..run_folder import CONFIG_FILE
+
+    stats = json.loads((run / "stats.json").read_text())
+    plots = sorted(p.name for p in (run / "plots").glob("*.png")) if (run / "plots").is_dir() else []
+    card = build_card(stats, load_config(run / CONFIG_FILE, {}), plots, contamination=contamination_of(run))
+    (run / "README.md").write_text(str(card))
+    return run / "README.md"
+
+
+def build_card(stats: dict[str, Any], config, plots: list[str], data_files: dict[str, str] | None = None,
+               contamination: str | None = None):
     """A ``huggingface_hub.DatasetCard``. ``plots``: figure file names under ``plots/``; ``data_files``:
-    split -> path pattern of its files when they are parquet files beside the card (a Hub folder)."""
+    split -> path pattern of its files when they are parquet files beside the card (a Hub folder);
+    ``contamination``: the body of its Contamination section (``contamination_of(run)``)."""
     import yaml
     from huggingface_hub import DatasetCard, DatasetCardData
 
@@ -52,6 +81,7 @@ def build_card(stats: dict[str, Any], config, plots: list[str], data_files: dict
         f"## Source and license\n\nLicense: `{source.id}`.\n\n{source.attribution}\n\n"
         "## Statistics (the paper's Table 1, tools, realism)\n\n" + stats_markdown(stats)
         + ("\n## Figures\n\n" + figures if figures else "")
+        + ("\n## Contamination\n\n" + contamination if contamination else "")
         + "\n## Generation config\n\n```yaml\n"
         + yaml.safe_dump(config.model_dump(mode="json", exclude={"llm": {"endpoints"}}), sort_keys=False) + "```\n"
     )

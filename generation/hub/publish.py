@@ -19,7 +19,7 @@ from pathlib import Path
 
 from common.errors import InputError
 
-from .card import SPLITS, build_card
+from .card import SPLITS, build_card, contamination_of
 
 
 def build_folder(run: Path, folder: Path) -> Path:
@@ -46,7 +46,11 @@ def build_folder(run: Path, folder: Path) -> Path:
         shutil.copytree(run / "plots", folder / "plots")
     config = load_config(run / CONFIG_FILE, {})
     stats = json.loads((run / "stats.json").read_text())
-    (folder / "README.md").write_text(str(build_card(stats, config, plots, data_files)))
+    for report in ("contamination.json", "contamination.md"):
+        if (run / report).is_file():
+            shutil.copyfile(run / report, folder / report)
+    card = build_card(stats, config, plots, data_files, contamination=contamination_of(run))
+    (folder / "README.md").write_text(str(card))
     return folder
 
 
