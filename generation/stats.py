@@ -50,8 +50,9 @@ def _designed_line(designed: dict[str, Any] | None) -> list[str]:
         return []
     return [f"- designed tools (in the counts above): {designed['kept']} kept, {designed['dropped']} dropped "
             f"{designed['dropped_reasons']}, from {designed['questions']} questions over {designed['databases']} "
-            f"databases; {designed['requests']} design requests this run (0: every design was read from the run's "
-            "work folder)"]
+            f"databases; {designed['requests']} design requests this run ({designed.get('prompt_tokens', 0)} prompt, "
+            f"{designed.get('completion_tokens', 0)} completion tokens; 0 requests: every design was read from the "
+            "run's work folder)"]
 
 
 def stats_markdown(stats: dict[str, Any]) -> str:

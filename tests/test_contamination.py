@@ -145,7 +145,7 @@ def test_cli_filter_drops_exactly_the_flagged_records(planted, tmp_path: Path):
     out = tmp_path / "clean"
     proc = subprocess.run([sys.executable, "-m", "evaluation.contamination", str(run), "--filter", str(out)],
                           check=False, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 1, proc.stderr  # 1: records were flagged
+    assert proc.returncode == 0, proc.stderr  # flagged, but --filter wrote the copy without them
     assert "5 of" in proc.stdout and "5 dropped" in proc.stdout
     after = _files(run)
     assert set(after) - set(before) == {"contamination.json", "contamination.md"}
@@ -162,6 +162,20 @@ def test_cli_filter_drops_exactly_the_flagged_records(planted, tmp_path: Path):
     assert json.loads((out / "stats.json").read_text())["splits"]["train"] == len(kept)
     card = (out / "README.md").read_text()
     assert "## Contamination" in card and "Filtered from" in card and "allowed, visible" in card
+
+
+def test_cli_without_filter_exits_1_when_records_are_flagged(planted):
+    run, expected = planted
+    proc = subprocess.run([sys.executable, "-m", "evaluation.contamination", str(run)], check=False, cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1 and f"{len(expected)} of" in proc.stdout, proc.stderr
+
+
+def test_all_digit_tau2_ids_are_no_references():
+    """A six-digit airline reservation number also turns up in unrelated data: it would flag clean records."""
+    entities = load_eval_sets().entities
+    assert entities and not [v for v in entities if v.isdigit()]
+    assert any(e.kind == "reservation_id" for e in entities.values())
 
 
 def test_write_filtered_refuses_the_run_itself(planted):

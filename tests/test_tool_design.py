@@ -54,7 +54,8 @@ def designed_run(tmp_path_factory):
         asked = _roles(log)
         log.write_text("")
         train_before = (root / "out" / "train.jsonl").read_bytes()
-        again = run_cli("--config", str(config), "--output", str(root / "out"))
+        # without the response cache: only the saved designs can spare the designer its requests
+        again = run_cli("--config", str(config), "--output", str(root / "out"), "--set", "llm.cache=false")
         assert again.returncode == 0, again.stderr[-2000:]
     return {"out": root / "out", "asked": asked, "asked_again": _roles(log), "train_before": train_before}
 
@@ -177,6 +178,7 @@ def test_a_designer_that_never_answers_stops_the_run_in_one_line(tmp_path):
 
 
 def test_llm_roles_and_designed_tools_run_on_the_tau2_databases(tmp_path):
+    pytest.importorskip("tau2", reason="the tau2 databases come with the eval extra")
     with scripted_server() as url:
         config = _config(tmp_path / "c.yaml", url, databases="tau2:airline,retail,telecom", db_ids=None,
                          num_dialogues=9)
@@ -187,3 +189,47 @@ def test_llm_roles_and_designed_tools_run_on_the_tau2_databases(tmp_path):
     assert len(records) >= 7 and all(r["simulation"]["user_policy"] == "llm" for r in records)
     designed = json.loads((tmp_path / "o" / "stats.json").read_text())["tools"]["designed"]
     assert designed["databases"] == 3 and designed["kept"] > 30
+
+
+def test_both_offers_designed_tools_beside_the_rules_ones_and_rule_tasks_use_the_rules_tools(tmp_path):
+    with scripted_server() as url:
+        config = _config(tmp_path / "c.yaml", url, databases="builtin:demo", db_ids=None, num_dialogues=12,
+                         tools={"policy": "both"}, tasks={"policy": "rules"}, user={"policy": "rules"},
+                         agent={"policy": "oracle"}, judge={"policy": "none"})
+        proc = run_cli("--config", str(config), "--output", str(tmp_path / "o"))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    designed = set()
+    for path in (tmp_path / "o" / ".work" / "toolsets").glob("*.json"):
+        designed |= {t["name"] for t in json.loads(path.read_text())["tools"]}
+    records = read_jsonl(tmp_path / "o" / "train.jsonl")
+    assert len(records) >= 11 and designed
+    offered = {t["name"] for r in records for t in r["environment"]["tools"]}
+    assert offered & designed and offered - designed  # both kinds on offer
+    planned = {c["tool"] for r in records for t in r["tasks"] for c in t["gold_plan"]}
+    assert planned and not planned & designed  # rule tasks are made from the rules tools
+
+
+def test_screening_names_tools_as_they_will_be_called_and_keeps_the_first_problem():
+    from generation.tools.prep.sql_design import SqlDesign, _screen
+
+    def tool(name: str, sql: str) -> dict:
+        return {"name": name, "description": "A tool.", "sql": sql,
+                "parameters": {"type": "object", "properties": {"k": {"type": "integer"}}, "required": ["k"]}}
+
+    design = SqlDesign()
+    kept = _screen([
+        (tool("getAuthor", "SELECT name FROM authors WHERE id = :k"), "question:0"),  # the rules tool's name
+        (tool("get_author_card", "SELECT name FROM authors WHERE id = :k"), "question:0"),
+        (tool("getAuthorCard", "SELECT name, born FROM authors WHERE id = :k"), "question:1"),  # same name
+        (tool("updateAuthorNow", "UPDATE authors SET born = :k WHERE id = 1"), "question:1"),  # a write, named so
+        (tool("listRecent", "WITH r AS (SELECT * FROM books WHERE year > 2000) SELECT * FROM r"), "expansion"),
+        (tool("get_everything", "SELECT * FROM books"), "expansion"),
+        (tool("show_author", "DELETE FROM authors WHERE id = :k"), "expansion"),
+        (tool("fetch_author_name", "select name from authors where id = :k"), "expansion"),
+    ], design, taken={"get_author"})
+    assert [entry["name"] for entry, _ in kept] == ["get_author_card", "update_author_now", "list_recent"]
+    assert design.dropped["get_author"].startswith("duplicate_name: a rules tool")
+    assert design.dropped["get_author_card"].startswith("duplicate_name: an earlier tool")
+    assert design.dropped["get_everything"].startswith("trivial")
+    assert design.dropped["show_author"].startswith("disguised_write")
+    assert design.dropped["fetch_author_name"].startswith("duplicate_sql: the same statement as get_author_card")

@@ -1,7 +1,8 @@
 """python -m evaluation.contamination RUN [--filter OUT] [--ngram N] [--short-ngram N] [--eval-config FILE]
 
 Checks a generation run's records against the evaluation sets, writes RUN/contamination.json and
-RUN/contamination.md, adds the report to the run's card (RUN/README.md), and prints it. Exit status: 0 clean, 1 records flagged, 2 bad input.
+RUN/contamination.md, adds the report to the run's card (RUN/README.md), and prints it. Exit status:
+0 clean (or flagged records filtered out with --filter), 1 records flagged, 2 bad input.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     if kept is not None:
         print(f"filtered: {args.filter} ({sum(kept['records'].values())} records kept, "
               f"{len(kept['filtered_from']['dropped'])} dropped)")
-    return 1 if report["verdict"] == "flagged" else 0
+    # flagged records are an error to act on, unless --filter just wrote the copy without them
+    return 1 if report["verdict"] == "flagged" and kept is None else 0
 
 
 if __name__ == "__main__":

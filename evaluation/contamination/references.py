@@ -88,25 +88,23 @@ def _heldout_db_ids(section: dict[str, Any], path: Path) -> list[str]:
 
 
 # -- τ² --------------------------------------------------------------------------------------------
-# τ²'s database model and path per domain, and which of its ids identify a user's own records
-_TAU2_DBS = {"airline": ("FlightDB", "AIRLINE_DB_PATH"), "retail": ("RetailDB", "RETAIL_DB_PATH"),
-             "telecom": ("TelecomDB", "TELECOM_DB_PATH")}
-
-
 def _tau2_ids(domain: str) -> dict[str, str]:
-    """id -> kind, from τ²'s own database of the domain (none for a domain without one here)."""
-    if domain not in _TAU2_DBS:
+    """id -> kind, from τ²'s own database of the domain. All-digit ids (a few airline reservations)
+    are left out: a six-digit number turns up in unrelated data, so it would flag clean records."""
+    from generation.databases.tau2 import TAU2_DOMAINS, load_tau2_db
+
+    if domain not in TAU2_DOMAINS:
         return {}
-    model, path = _TAU2_DBS[domain]
-    db = getattr(importlib.import_module(f"tau2.domains.{domain}.data_model"), model).load(
-        getattr(importlib.import_module(f"tau2.domains.{domain}.utils"), path))
+    db = load_tau2_db(domain)
     if domain == "airline":
-        return {**{u: "user_id" for u in db.users}, **{r: "reservation_id" for r in db.reservations}}
-    if domain == "retail":
-        return {**{u: "user_id" for u in db.users}, **{o.lstrip("#"): "order_id" for o in db.orders}}
-    return {**{c.customer_id: "customer_id" for c in db.customers},
-            **{c.phone_number: "phone_number" for c in db.customers},
-            **{line.phone_number: "phone_number" for line in db.lines}}
+        ids = {**{u: "user_id" for u in db.users}, **{r: "reservation_id" for r in db.reservations}}
+    elif domain == "retail":
+        ids = {**{u: "user_id" for u in db.users}, **{o.lstrip("#"): "order_id" for o in db.orders}}
+    else:
+        ids = {**{c.customer_id: "customer_id" for c in db.customers},
+               **{c.phone_number: "phone_number" for c in db.customers},
+               **{line.phone_number: "phone_number" for line in db.lines}}
+    return {value: kind for value, kind in ids.items() if not value.isdigit()}
 
 
 def _tau2_texts(domain: str, split: str | None) -> list[Reference]:

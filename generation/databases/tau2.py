@@ -41,9 +41,14 @@ def _tau2_module(domain: str, module: str) -> Any:
     return importlib.import_module(f"tau2.domains.{domain}.{module}")
 
 
+def load_tau2_db(domain: str) -> Any:
+    """τ²'s own loaded database model of ``domain`` (what its tools see)."""
+    return _tau2_module(domain, "data_model").get_db()
+
+
 def tau2_entity_counts(domain: str) -> dict[str, int]:
     """Entities per top-level collection (users, flights, ...), as τ²'s own loaded database holds them."""
-    db = _tau2_module(domain, "data_model").get_db()
+    db = load_tau2_db(domain)
     return {name: len(getattr(db, name)) for name in type(db).model_fields}
 
 
@@ -71,7 +76,8 @@ def _ddl(table: Table) -> str:
 
 
 def _write_tables(conn: sqlite3.Connection, tables: list[Table]) -> None:
-    # a fixed page size, no WAL, rows in key order, then VACUUM: the bytes depend on the rows alone
+    # a fixed page size, no WAL, rows in key order, then VACUUM: the bytes depend on the rows alone (and
+    # the SQLite version, which the file header records)
     conn.execute("PRAGMA page_size=4096")
     conn.execute("PRAGMA journal_mode=DELETE")
     conn.execute("BEGIN")
@@ -92,7 +98,7 @@ def _write_tables(conn: sqlite3.Connection, tables: list[Table]) -> None:
 
 def build_tau2_database(domain: str, path: Path) -> Path:
     """Write τ²'s ``domain`` database to ``path`` as SQLite (a temp file, then a rename: never half a file)."""
-    tables = convert(_tau2_module(domain, "data_model").get_db())
+    tables = convert(load_tau2_db(domain))
     return write_database(path, lambda conn: _write_tables(conn, tables))
 
 

@@ -26,10 +26,10 @@ from ..llm.accounting import Accounting
 from ..llm.endpoints import EndpointsConfig
 from ..llm.pool import LLMPool
 from ..llm.prompts import PROMPTS
+from ..tools.prep.replies import ROLE
 from ..tools.prep.sql_design import DesignSettings, SqlDesign, design_sql_tools, dumps_design, loads_design
 from ..tools.spec import SqlTool
 
-ROLE = "tool_designer"
 _PROMPTS = ("toolprep_sql_rules", "toolprep_sql_questions", "toolprep_sql_request_tools", "toolprep_sql_expand")
 
 
@@ -44,31 +44,39 @@ class DesignRequest:
     cache: bool  # use the run's LLM response cache
 
 
-def design_key(request: DesignRequest) -> str:
+def design_key(request: DesignRequest, limits: QueryLimits, existing: list[SqlTool]) -> str:
+    """What a design depends on besides the database: the designer's model and sampling, the settings,
+    the prompts, the policy and the tools it must agree with (``existing``), and the limits its tools
+    were validated under (not the wall-clock safety net, which a resume may change)."""
     prompts = "".join((PROMPTS / f"{name}.md").read_text() for name in _PROMPTS)
     data = {"model": request.endpoints.for_role(ROLE).data_fields(), "settings": asdict(request.settings),
-            "prompts": hashlib.sha256(prompts.encode()).hexdigest()}
+            "prompts": hashlib.sha256(prompts.encode()).hexdigest(), "policy": request.policy,
+            "limits": {k: v for k, v in asdict(limits).items() if k != "timeout_ms"},
+            "existing": [[t.name, t.parameters, t.returns] for t in existing]}
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def design_path(request: DesignRequest, db: SqlDatabase) -> Path:
-    return request.work / "toolsets" / f"{db.db_id}.{db.fingerprint[:16]}.{design_key(request)}.json"
+def design_path(request: DesignRequest, db: SqlDatabase, limits: QueryLimits, existing: list[SqlTool]) -> Path:
+    key = design_key(request, limits, existing)
+    return request.work / "toolsets" / f"{db.db_id}.{db.fingerprint[:16]}.{key}.json"
 
 
 def designed_toolsets(request: DesignRequest, dbs: list[SqlDatabase], limits: QueryLimits,
                       rules: dict[str, list[SqlTool]]) -> tuple[dict[str, SqlDesign], Accounting]:
-    """Each database's design, from its file when there is one, else asked for (and then saved)."""
-    designs = {db.db_id: loads_design(design_path(request, db).read_text())
-               for db in dbs if design_path(request, db).is_file()}
+    """Each database's design, from its file when there is one, else asked for (and then saved).
+    ``rules``: per database, the rules tools offered beside the designed ones (none under ``llm``)."""
+    paths = {db.db_id: design_path(request, db, limits, rules.get(db.db_id, [])) for db in dbs}
+    designs = {db_id: loads_design(path.read_text()) for db_id, path in paths.items() if path.is_file()}
     missing = [db for db in dbs if db.db_id not in designs]
     meter = Accounting()
     if missing:
-        designs.update(asyncio.run(_design_all(request, missing, limits, rules, meter)))
+        designs.update(asyncio.run(_design_all(request, missing, limits, rules, meter, paths)))
     return designs, meter
 
 
 async def _design_all(request: DesignRequest, dbs: list[SqlDatabase], limits: QueryLimits,
-                      rules: dict[str, list[SqlTool]], meter: Accounting) -> dict[str, SqlDesign]:
+                      rules: dict[str, list[SqlTool]], meter: Accounting,
+                      paths: dict[str, Path]) -> dict[str, SqlDesign]:
     pool = LLMPool(request.endpoints, request.work / "llm_cache.sqlite" if request.cache else None)
     client = pool.client(ROLE)
     bar = tqdm(total=len(dbs), desc="tool design", unit="db")
@@ -78,7 +86,7 @@ async def _design_all(request: DesignRequest, dbs: list[SqlDatabase], limits: Qu
         async with limit:
             design = await design_sql_tools(db, client, meter, request.settings, limits, rules.get(db.db_id, []))
         if not _unanswered(design):
-            _save(request, db, design)
+            _save(paths[db.db_id], design)
         bar.update(1)
         return db.db_id, design
 
@@ -100,8 +108,7 @@ def _unanswered(design: SqlDesign) -> list[str]:
     return sorted(stage for stage in design.failures if stage.endswith(":unavailable"))
 
 
-def _save(request: DesignRequest, db: SqlDatabase, design: SqlDesign) -> None:
-    path = design_path(request, db)
+def _save(path: Path, design: SqlDesign) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(dumps_design(design))
@@ -120,5 +127,6 @@ def design_counts(designs: dict[str, SqlDesign], meter: Accounting) -> dict[str,
         "dropped": sum(len(d.dropped) for d in designs.values()),
         "dropped_reasons": dict(sorted(reasons.items())),
         "dropped_tools": {db: d.dropped for db, d in sorted(designs.items()) if d.dropped},
-        "requests": meter.summary()["total"]["calls"],
+        "requests": (total := meter.summary()["total"])["calls"],
+        "prompt_tokens": total["prompt_tokens"], "completion_tokens": total["completion_tokens"],
     }

@@ -85,14 +85,26 @@ class SqlWorlds:
                    for db in tqdm(opened, desc="worlds", unit="db")}
         designs: dict[str, SqlDesign] = {}
         if self.design is not None:
-            designs, meter = designed_toolsets(self.design, opened, self.limits,
-                                               {k: r.kept for k, r in reports.items()})
+            beside = {k: r.kept for k, r in reports.items()} if self.design.policy == "both" else {}
+            designs, meter = designed_toolsets(self.design, opened, self.limits, beside)
             self._designed = design_counts(designs, meter)
         for db in opened:
             designed = designs[db.db_id].kept if db.db_id in designs else []
             rules = self.design is None or self.design.policy == "both"
             self._built[db.db_id] = SqlWorld.assemble(db, self.limits, reports[db.db_id], designed, rules)
         self._order = [self._built[s.db_id] for s in self.sources if s.db_id in self._built]
+        for prior in priors or []:
+            self._check_tools(prior)
+
+    def _check_tools(self, prior: DialogueRecord | None) -> None:
+        """A continued record's calls are replayed and stay on offer: its tools must be in this run's."""
+        if prior is None:
+            return
+        missing = sorted({t.name for t in prior.environment.tools} - set(self._built[prior.environment.db_id].toolbox.tools))
+        if missing:
+            raise InputError(f"record {prior.id} uses tools this run does not have ({', '.join(missing[:3])}); "
+                             "continue it with the tools.policy (and the designs, in the same output folder) "
+                             "that made it")
 
     def for_dialogue(self, index: int, prior: DialogueRecord | None) -> SqlWorld:
         if prior is not None:

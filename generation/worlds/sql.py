@@ -87,6 +87,9 @@ class SqlWorld:
         """A world offering the rules tools (``rules``), then the designed ones. Rule-based tasks are
         synthesized from the rules tools only: they rely on what those tools are named and return."""
         tools = [*(report.kept if rules else []), *designed]
+        names = [t.name for t in tools]
+        if len(set(names)) != len(names):  # the design screens names; a clash here is a bug, never data
+            raise ValueError(f"{db.db_id}: two tools named {next(n for n in names if names.count(n) > 1)}")
         toolbox = Toolbox(tools, limits)
         own = ToolCatalog(db.schema, report.kept)
         return cls(db, toolbox, ToolCatalog(db.schema, tools), TaskSynthesizer(own, toolbox, db.db_id), report)

@@ -26,7 +26,7 @@ from ..spec import Param, SqlTool
 from .consistency import GENERIC
 from .prepare import read_questions
 from .replies import Asker, as_list
-from .specs import action_of, function_of
+from .specs import action_of, function_of, normalize_generated
 from .sql_tools import build_sql_tools, describe_schema, sample_rows
 
 WRITE_ACTIONS = ("create", "update", "delete")
@@ -79,11 +79,13 @@ async def design_sql_tools(db: SqlDatabase, client: LLMClient, meter: Accounting
                   _read_tools, scope=scope)
         for q in design.questions))
     proposals = [(entry, f"question:{i}") for i, (entries, _) in enumerate(replies) for entry in entries or []]
-    summary = _summary([entry for entry, _ in proposals]) or "(none yet)"
-    extra, _ = await asker.ask("expansion", _user(render(
-        "toolprep_sql_expand", db_id=db.db_id, schema=view["schema"], tools=summary,
-        max_tools=settings.max_expansion, rules=rules)), seed, _read_tools, scope=scope)
-    extra = list(extra or [])
+    extra: list[Any] = []
+    if settings.max_expansion:
+        summary = _summary([entry for entry, _ in proposals]) or "(none yet)"
+        asked_more, _ = await asker.ask("expansion", _user(render(
+            "toolprep_sql_expand", db_id=db.db_id, schema=view["schema"], tools=summary,
+            max_tools=settings.max_expansion, rules=rules)), seed, _read_tools, scope=scope)
+        extra = list(asked_more or [])
     for entry in extra[settings.max_expansion:]:
         design.drop(_name(entry), f"over_limit: more than {settings.max_expansion} expansion tools")
     proposals += [(entry, "expansion") for entry in extra[: settings.max_expansion]]
@@ -93,7 +95,7 @@ async def design_sql_tools(db: SqlDatabase, client: LLMClient, meter: Accounting
     design.repairs += built.repairs
     for name, reason in built.dropped.items():
         design.drop(name, reason)
-    origins = {_name(entry): origin for entry, origin in screened}
+    origins = {entry["name"]: origin for entry, origin in screened}
     design.kept = _one_type_per_name(built.kept, list(existing), design)
     design.origins = {t.name: origins.get(t.name, "?") for t in design.kept}
     return design
@@ -123,25 +125,37 @@ def _summary(entries: list[Any]) -> str:
 
 
 def _screen(proposals: list[tuple[Any, str]], design: SqlDesign, taken: set[str]) -> list[tuple[Any, str]]:
-    """Proposals whose name fits what the statement does, that are not trivial and not seen before."""
+    """Proposals, named as they will be (snake_case), whose name fits what the statement does, that
+    are not trivial and repeat no name (of ``taken`` or an earlier proposal) and no statement.
+    The first problem found is the reason a proposal is dropped."""
     kept: list[tuple[Any, str]] = []
-    statements: dict[str, str] = {}
+    names, statements = set(taken), {}
     for entry, origin in proposals:
-        name, sql = _name(entry), entry.get("sql") if isinstance(entry, dict) else None
+        spec, problem = normalize_generated(entry)
+        if spec is None:
+            design.drop(_name(entry), problem or "bad_spec")
+            continue
+        name, raw = spec["function"]["name"], function_of(entry)
+        # flat from here on, named and with parameters as cleaned; the SQL and "single" kept
+        entry = {"sql": raw.get("sql", entry.get("sql")), "single": raw.get("single", entry.get("single")),
+                 **spec["function"]}
+        sql = entry["sql"]
         try:
             stmt = sqlglot.parse_one(sql, read="sqlite") if isinstance(sql, str) and sql.strip() else None
         except sqlglot.errors.SqlglotError:
             stmt = None  # build_sql_tools reports the parse error with its detail
-        problem = _name_problem(name, stmt) or _trivial(stmt) if stmt is not None else None
-        if name in taken:
-            problem = "duplicate_name: a rules tool has this name"
-        elif stmt is not None and (same := statements.get(stmt.sql(dialect="sqlite", normalize=True))):
-            problem = f"duplicate_sql: the same statement as {same}"
+        text = stmt.sql(dialect="sqlite", normalize=True) if stmt is not None else None
+        if name in names:
+            problem = f"duplicate_name: {'a rules tool' if name in taken else 'an earlier tool'} has this name"
+        elif stmt is not None:
+            problem = (_name_problem(name, stmt) or _trivial(stmt)
+                       or (f"duplicate_sql: the same statement as {statements[text]}" if text in statements else None))
         if problem:
             design.drop(name, problem)
             continue
-        if stmt is not None:
-            statements.setdefault(stmt.sql(dialect="sqlite", normalize=True), name)
+        names.add(name)
+        if text is not None:
+            statements[text] = name
         kept.append((entry, origin))
     return kept
 
@@ -159,7 +173,8 @@ def _trivial(stmt: exp.Expression) -> str | None:
     """A read with nothing to choose: no bind, filter, join, grouping, ranking or aggregate."""
     if not isinstance(stmt, exp.Select) or stmt.find(exp.Placeholder) is not None:
         return None
-    shaped = any(stmt.args.get(k) for k in ("where", "joins", "group", "order", "having", "limit"))
+    # anywhere in the statement: a filter inside a CTE or subquery shapes what comes out too
+    shaped = stmt.find(exp.Where, exp.Join, exp.Group, exp.Order, exp.Having, exp.Limit) is not None
     aggregate = stmt.find(exp.AggFunc) is not None
     return None if shaped or aggregate else "trivial: returns a table as it is"
 
