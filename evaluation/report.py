@@ -2,7 +2,9 @@
 
 Columns: BFCL multi-turn (overall and its four categories), tau2 airline / retail / telecom and
 our held-out SQL benchmark, each as Pass^1 (the success rate); then Pass^1..k per benchmark and
-category. Every figure comes from `TrialOutcome`s through the one Pass^k implementation.
+category, every cell with its 95% interval (`uncertainty.py`), and each later model against the
+first with the difference, its interval and whether it exceeds noise (`comparisons.py`). Every
+figure comes from `TrialOutcome`s through the one Pass^k implementation.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from typing import Any
 
 from common.tables import markdown_table
 
+from .comparisons import comparisons_markdown
 from .outcomes import TrialOutcome, group_trials
 from .passk import pass_k_table
+from .uncertainty import Strata, pass_k_interval, strata_of
 
 BFCL_CATEGORIES = ("multi_turn_base", "multi_turn_miss_func", "multi_turn_miss_param", "multi_turn_long_context")
 TAU2_DOMAINS = ("airline", "retail", "telecom")
@@ -44,33 +48,61 @@ def model_results(outcomes: list[TrialOutcome], k: int) -> dict[str, Any]:
                 values = [c["pass_k"][str(i)] for c in categories.values()]
                 overall[str(i)] = None if None in values else round(sum(values) / len(values), 4)
             results[benchmark]["overall"] = {"pass_k": overall}
+    for benchmark, categories in results.items():
+        for category, entry in categories.items():
+            strata = column_strata(outcomes, benchmark, category)
+            found = {i: pass_k_interval(strata, i) for i in range(1, k + 1)}
+            entry["interval"] = {str(i): None if v is None else [round(v.low, 4), round(v.high, 4)]
+                                 for i, v in found.items()}
     return results
+
+
+def column_strata(outcomes: list[TrialOutcome], benchmark: str, category: str) -> Strata:
+    """The tasks behind one cell: a category's, or for `overall` every category's, each a stratum
+    (BFCL's multi-turn overall and the SQL benchmark's are unweighted means over them)."""
+    if category != "overall":
+        return strata_of(outcomes, benchmark, [category])
+    return strata_of(outcomes, benchmark, {o.category for o in outcomes if o.benchmark == benchmark})
 
 
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.1f}"
 
 
-def markdown(results: dict[str, dict[str, Any]], k: int) -> str:
-    headline = [[model, *(_pct(benchmarks[b][c]["pass_k"]["1"]) if c in benchmarks.get(b, {}) else "–"
-                          for b, c, _ in HEADLINE)]
+def _cell(entry: dict[str, Any] | None, k: int) -> str:
+    """Pass^k in percent with its 95% interval: `41.2 [35.0, 47.5]`."""
+    if not entry or entry["pass_k"].get(str(k)) is None:
+        return "–"
+    interval = (entry.get("interval") or {}).get(str(k))
+    shown = _pct(entry["pass_k"][str(k)])
+    return f"{shown} [{_pct(interval[0])}, {_pct(interval[1])}]" if interval else shown
+
+
+def markdown(results: dict[str, dict[str, Any]], k: int, compared: list[dict[str, Any]] | None = None) -> str:
+    headline = [[model, *(_cell(benchmarks.get(b, {}).get(c), 1) for b, c, _ in HEADLINE)]
                 for model, benchmarks in results.items()]
-    passes = [[model, benchmark, category, *(_pct(entry["pass_k"].get(str(i))) for i in range(1, k + 1)),
+    passes = [[model, benchmark, category, *(_cell(entry, i) for i in range(1, k + 1)),
                entry.get("tasks", ""), entry.get("trials", ""), entry.get("errors", "")]
               for model, benchmarks in results.items()
               for benchmark, categories in benchmarks.items() for category, entry in categories.items()]
-    return "\n".join([
+    parts = [
         markdown_table(headline, ["Model", *(label for _, _, label in HEADLINE)]), "",
+        "Pass^1 in percent with its 95% interval (bootstrap over tasks, trials resampled within each task).", "",
         f"Pass^k (share of tasks whose k trials all succeed, unbiased estimator), k = 1..{k}:", "",
         markdown_table(passes, ["Model", "Benchmark", "Category", *(f"Pass^{i}" for i in range(1, k + 1)),
                                 "Tasks", "Trials", "Errors"]),
-    ]) + "\n"
+    ]
+    if compared:
+        parts += ["", comparisons_markdown(compared)]
+    return "\n".join(parts) + "\n"
 
 
-def write_report(output: Path, results: dict[str, dict[str, Any]], k: int, extra: dict[str, Any]) -> str:
+def write_report(output: Path, results: dict[str, dict[str, Any]], k: int, extra: dict[str, Any],
+                 compared: list[dict[str, Any]] | None = None) -> str:
     output.mkdir(parents=True, exist_ok=True)
-    (output / "results.json").write_text(json.dumps({"k": k, "models": results, **extra}, indent=2))
-    text = markdown(results, k)
+    (output / "results.json").write_text(json.dumps({"k": k, "models": results, "comparisons": compared or [],
+                                                     **extra}, indent=2))
+    text = markdown(results, k, compared)
     (output / "results.md").write_text(text)
     return text
 
@@ -85,6 +117,11 @@ def log_wandb(settings: Any, model: str, results: dict[str, Any], outcomes: list
     try:
         metrics = {f"{b}/{c}/pass^{i}": v for b, cats in results.items() for c, e in cats.items()
                    for i, v in e["pass_k"].items() if v is not None}
+        for b, cats in results.items():  # the 95% interval of each figure beside it
+            for c, e in cats.items():
+                for i, bounds in (e.get("interval") or {}).items():
+                    if bounds is not None:
+                        metrics[f"{b}/{c}/pass^{i}_low"], metrics[f"{b}/{c}/pass^{i}_high"] = bounds
         run.log(metrics)
         table = wandb.Table(columns=["benchmark", "category", "task_id", "trial", "success", "reward", "error"])
         for o in outcomes:

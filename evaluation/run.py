@@ -15,7 +15,8 @@ from typing import Any
 from .benchmarks import BENCHMARKS
 from .config import EvaluationConfig
 from .outcomes import OutcomeLog, TrialOutcome
-from .report import log_wandb, model_results, write_report
+from .comparisons import compare_models
+from .report import HEADLINE, column_strata, log_wandb, model_results, write_report
 from .serving import ServingError, served
 
 
@@ -60,19 +61,22 @@ def evaluate(config: EvaluationConfig) -> tuple[str, list[str]]:
         except ServingError as exc:
             raise EvaluationError(str(exc) if spec.path else f"model {spec.name!r}: {exc}") from None
     results: dict[str, dict[str, Any]] = {}
+    by_model: dict[str, list[TrialOutcome]] = {}
     summaries: dict[str, dict[str, Any]] = {}
     failures: list[str] = []
     for spec in config.models:
         outcomes = _evaluate_model(config, spec, output / spec.name, summaries.setdefault(spec.name, {}), failures)
-        results[spec.name] = model_results(outcomes, config.k)
-        write_report(output, results, config.k, {"summaries": summaries, "failures": failures})  # after each model
+        results[spec.name], by_model[spec.name] = model_results(outcomes, config.k), outcomes
+        compared = compare_models(by_model, HEADLINE, column_strata)
+        write_report(output, results, config.k, {"summaries": summaries, "failures": failures}, compared)  # after each model
         if config.wandb.project:
             try:
                 log_wandb(config.wandb, spec.name, results[spec.name], outcomes, config.model_dump(mode="json"),
                           several=len(config.models) > 1)
             except Exception as exc:  # W&B down must not cost the results, which are on disk already
                 failures.append(f"{spec.name} / wandb: {type(exc).__name__}: {exc}")
-    return write_report(output, results, config.k, {"summaries": summaries, "failures": failures}), failures
+    return write_report(output, results, config.k, {"summaries": summaries, "failures": failures},
+                        compare_models(by_model, HEADLINE, column_strata)), failures
 
 
 def _evaluate_model(config: EvaluationConfig, spec: Any, model_dir: Path, summaries: dict[str, Any],

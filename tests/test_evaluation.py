@@ -112,6 +112,11 @@ def test_cli_writes_the_table_and_json(tmp_path):
     sql = results["models"]["scripted"]["sqlbench"]
     assert set(sql) == {"clinic", "library", "shop", "overall"}
     assert sql["shop"]["trials"] == 2 and set(sql["overall"]["pass_k"]) == {"1", "2"}
+    low, high = sql["overall"]["interval"]["1"]
+    assert 0 <= low <= sql["overall"]["pass_k"]["1"] <= high <= 1
+    assert "95% interval" in proc.stdout and re.search(r"\d+\.\d \[\d+\.\d, \d+\.\d\]", proc.stdout)
+    compared = {(c["model"], c["baseline"], c["column"]) for c in results["comparisons"]}
+    assert ("scripted-again", "scripted", "SQL held-out") in compared  # each later model against the first
     assert (tmp_path / "out" / "scripted" / "sqlbench" / "outcomes.jsonl").exists()
     # the same output with other settings is refused, not mixed into the earlier trials
     with scripted_server() as url:

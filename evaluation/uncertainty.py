@@ -1,0 +1,163 @@
+"""95% intervals for Pass^k and for the difference between two models, and the trials a difference needs.
+
+A benchmark score is a mean over tasks of each task's Pass^k estimate; it varies with the tasks
+drawn and with each task's trials. The interval is a percentile bootstrap that resamples both:
+tasks with replacement (within each stratum: a BFCL category, a τ² domain, a SQL database, so that
+an unweighted mean over strata stays one), then each drawn task's trials with replacement
+(its success count drawn from Binomial(n, c/n)). A difference between two models is bootstrapped
+paired by task: the same draws for both, so what the two share (a hard task) cancels out.
+Resampling at both levels counts trial noise twice (a task's success rate already carries it), so
+the intervals lean wide: on simulated logs they cover the truth 95-99% of the time, never less
+than the 95% they claim (tests/test_uncertainty.py).
+
+How many trials a difference needs uses the fixed-task view that single-run comparisons
+(e.g. tau2-bench issue #540) are about: with the tasks fixed, trial noise is all that is left,
+and the variance of a task's success rate over n trials is p(1 - p) / n.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from math import ceil
+
+import numpy as np
+
+from .outcomes import TrialOutcome
+
+Z95 = 1.959963984540054
+Tasks = dict[str, tuple[int, int]]  # task id -> (trials, successes)
+Strata = dict[str, Tasks]  # stratum (category) -> its tasks
+
+
+@dataclass(frozen=True)
+class Interval:
+    value: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Difference:
+    value: float  # b - a
+    low: float
+    high: float
+    tasks: int  # tasks both models ran
+    trials_needed: int | None  # trials per task for |value| (or the given delta) to exceed the 95% noise;
+    # None: no number of trials does it on these tasks (or there is no difference)
+
+    @property
+    def beyond_noise(self) -> bool:
+        return self.low > 0 or self.high < 0
+
+
+def strata_of(outcomes: Iterable[TrialOutcome], benchmark: str, categories: Iterable[str]) -> Strata:
+    """(trials, successes) per task of the given categories, from finished trials."""
+    wanted = set(categories)
+    strata: Strata = {}
+    for o in outcomes:
+        if o.benchmark == benchmark and o.category in wanted:
+            n, c = strata.setdefault(o.category, {}).get(o.task_id, (0, 0))
+            strata[o.category][o.task_id] = (n + 1, c + int(o.success))
+    return strata
+
+
+def _pass_k(n: np.ndarray, c: np.ndarray, k: int) -> np.ndarray:
+    """C(c, k) / C(n, k) elementwise (0 where c < k), as a product of k ratios."""
+    out = np.ones(np.broadcast(n, c).shape)
+    for j in range(k):
+        out *= np.clip(c - j, 0, None) / (n - j)
+    return out
+
+
+def _draws(strata: list[tuple[np.ndarray, np.ndarray]], k: int, boot: int, rng: np.random.Generator,
+           picks: list[np.ndarray] | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
+    """``boot`` bootstrap values of the unweighted mean over strata, and the task draws used."""
+    values, used = np.zeros(boot), []
+    for i, (n, c) in enumerate(strata):
+        pick = picks[i] if picks is not None else rng.integers(0, len(n), size=(boot, len(n)))
+        used.append(pick)
+        drawn_n = n[pick]
+        drawn_c = rng.binomial(drawn_n.astype(np.int64), c[pick] / drawn_n)
+        values += _pass_k(drawn_n, drawn_c, k).mean(axis=1)
+    return values / len(strata), used
+
+
+def _arrays(strata: Strata, order: dict[str, list[str]] | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    out = []
+    for category in sorted(strata):
+        ids = order[category] if order else sorted(strata[category])
+        pairs = np.array([strata[category][t] for t in ids], dtype=float).reshape(-1, 2)
+        out.append((pairs[:, 0], pairs[:, 1]))
+    return out
+
+
+def _point(arrays: list[tuple[np.ndarray, np.ndarray]], k: int) -> float:
+    return float(np.mean([_pass_k(n, c, k).mean() for n, c in arrays]))
+
+
+def _centred(values: np.ndarray, point: float, level: float) -> tuple[float, float]:
+    """Percentiles of the bootstrap values, moved by their bias (their mean minus the estimate). For
+    k > 1 a task resampled from its own trials estimates p̂^k, not p^k, and sits above the estimate;
+    uncorrected, the interval would sit too high and miss the truth more often than it says."""
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(values, [tail, 100 - tail]) - (values.mean() - point)
+    return float(low), float(high)
+
+
+def pass_k_interval(strata: Strata, k: int, boot: int = 2000, seed: int = 0, level: float = 0.95) -> Interval | None:
+    """Pass^k (mean over strata of the mean over tasks) with its bootstrap interval; None when a
+    stratum is empty or some task has fewer than k trials."""
+    arrays = _arrays(strata)
+    if not arrays or any(len(n) == 0 or n.min() < k for n, _ in arrays):
+        return None
+    values, _ = _draws(arrays, k, boot, np.random.default_rng(seed))
+    point = _point(arrays, k)
+    low, high = _centred(values, point, level)
+    return Interval(point, max(0.0, low), min(1.0, high))  # the correction must not leave [0, 1]
+
+
+def paired_difference(a: Strata, b: Strata, k: int, boot: int = 2000, seed: int = 0, level: float = 0.95,
+                      delta: float | None = None) -> Difference | None:
+    """Model b minus model a on the tasks both ran, bootstrapped with the same task draws for both.
+    ``trials_needed``: for ``delta`` when given, else for the observed difference."""
+    common = {cat: sorted(set(a.get(cat, {})) & set(b.get(cat, {}))) for cat in sorted(set(a) & set(b))}
+    common = {cat: ids for cat, ids in common.items() if ids}
+    if not common:
+        return None
+    arr_a = _arrays({cat: a[cat] for cat in common}, common)
+    arr_b = _arrays({cat: b[cat] for cat in common}, common)
+    if any(n.min() < k for n, _ in arr_a + arr_b):
+        return None
+    rng = np.random.default_rng(seed)
+    draws_a, picks = _draws(arr_a, k, boot, rng)
+    draws_b, _ = _draws(arr_b, k, boot, rng, picks)
+    value = _point(arr_b, k) - _point(arr_a, k)
+    low, high = _centred(draws_b - draws_a, value, level)
+    needed = trials_needed(arr_a, arr_b, delta if delta is not None else abs(value))
+    return Difference(value, float(low), float(high), sum(len(ids) for ids in common.values()), needed)
+
+
+def trials_needed(arr_a: list[tuple[np.ndarray, np.ndarray]], arr_b: list[tuple[np.ndarray, np.ndarray]],
+                  delta: float) -> int | None:
+    """Trials per task after which a difference of ``delta`` in Pass^1 would exceed the 95% noise,
+    or None when more trials cannot do it (the models' per-task differences vary too much: more
+    tasks are needed). Tasks are paired (same order in both); strata as in the scores.
+
+    The variance of the mean paired difference over T tasks is (s2 + noise / n) / T per stratum:
+    s2, how much the true per-task differences vary, is the observed variance of the differences
+    less the trial noise they carry now; noise / n is that trial noise with n trials per task."""
+    if delta <= 0:
+        return None
+    fixed = per_trial = 0.0
+    weight = 1 / len(arr_a) ** 2  # the score is an unweighted mean over strata
+    for (na, ca), (nb, cb) in zip(arr_a, arr_b, strict=True):
+        pa, pb = ca / na, cb / nb
+        noise = pa * (1 - pa) + pb * (1 - pb)  # times 1/n: the variance of a task's difference
+        spread = float(np.var(pb - pa, ddof=1)) if len(na) > 1 else 0.0
+        fixed += weight * max(0.0, spread - float(np.mean(noise / na))) / len(na)
+        per_trial += weight * float(np.mean(noise)) / len(na)
+    room = (delta / Z95) ** 2 - fixed
+    if room <= 0:
+        return None
+    return max(1, ceil(per_trial / room))
