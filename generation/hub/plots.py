@@ -33,12 +33,18 @@ def write_plots(folder: Path, train: list[dict[str, Any]], rejected: list[dict[s
 
 def _per_dialogue(plt, path: Path, rows: list[dict[str, Any]]) -> Path:
     modes = sorted({r["simulation"]["mode"] for r in rows})
+    return per_dialogue_figure(plt, path, {m: [r for r in rows if r["simulation"]["mode"] == m] for m in modes})
+
+
+def per_dialogue_figure(plt, path: Path, groups: dict[str, list[dict[str, Any]]]) -> Path:
+    """Turns, steps, tasks and tool calls per dialogue: one histogram each, one series per group
+    (a mode of one run, or a pipeline's dataset), side by side."""
     fig, axes = plt.subplots(1, len(PER_DIALOGUE), figsize=(4 * len(PER_DIALOGUE), 3.2))
     for ax, measure in zip(axes, PER_DIALOGUE):
-        series = [[r["stats"][measure] for r in rows if r["simulation"]["mode"] == m] for m in modes]
+        series = [[r["stats"][measure] for r in rows] for rows in groups.values()]
         top = max(max(s) for s in series if s)
         bins = range(0, top + 2, max(1, (top + 1) // 25))
-        ax.hist(series, bins=bins, label=modes)  # one bar group per mode, side by side
+        ax.hist(series, bins=bins, label=list(groups))  # one bar group per series, side by side
         ax.set_title(f"{measure.replace('_', ' ')} per dialogue")
         ax.set_xlabel(measure.replace("_", " "))
         ax.set_ylabel("dialogues")
