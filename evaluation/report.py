@@ -15,6 +15,7 @@ from typing import Any
 
 from common.tables import markdown_table
 
+from .attribution import PRECEDENCE, failure_counts
 from .comparisons import comparisons_markdown
 from .outcomes import TrialOutcome, group_trials
 from .passk import pass_k_table
@@ -54,6 +55,9 @@ def model_results(outcomes: list[TrialOutcome], k: int) -> dict[str, Any]:
             found = {i: pass_k_interval(strata, i) for i in range(1, k + 1)}
             entry["interval"] = {str(i): None if v is None else [round(v.low, 4), round(v.high, 4)]
                                  for i, v in found.items()}
+    for category, counts in failure_counts([o for o in outcomes if o.benchmark == "sqlbench"]).items():
+        if category in results.get("sqlbench", {}):
+            results["sqlbench"][category]["failures"] = counts  # where the failed trials went wrong
     return results
 
 
@@ -92,6 +96,12 @@ def markdown(results: dict[str, dict[str, Any]], k: int, compared: list[dict[str
         markdown_table(passes, ["Model", "Benchmark", "Category", *(f"Pass^{i}" for i in range(1, k + 1)),
                                 "Tasks", "Trials", "Errors"]),
     ]
+    failures = [[model, category, *(entry["failures"].get(label, 0) for label in PRECEDENCE)]
+                for model, benchmarks in results.items()
+                for category, entry in benchmarks.get("sqlbench", {}).items() if entry.get("failures")]
+    if failures:
+        parts += ["", "SQL benchmark: failed trials by where they went wrong (evaluation/attribution.py):", "",
+                  markdown_table(failures, ["Model", "Database", *PRECEDENCE])]
     if compared:
         parts += ["", comparisons_markdown(compared)]
     return "\n".join(parts) + "\n"

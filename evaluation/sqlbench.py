@@ -26,6 +26,7 @@ from generation.llm.endpoints import EndpointConfig, EndpointsConfig
 from generation.llm.pool import LLMPool
 from generation.worlds import SqlWorld
 
+from .attribution import attribute, failure_counts
 from .outcomes import OutcomeLog, TrialOutcome
 
 
@@ -66,7 +67,8 @@ def _outcome(db_id: str, index: int, trial: int, result: TrialResult) -> TrialOu
     record = result.record
     detail = {"checks": result.checks, "termination": result.termination,
               "turns": record.stats.turns, "tool_calls": record.stats.tool_calls,
-              "tasks": [t.description for t in record.tasks], "feasible": result.feasible}
+              "tasks": [t.description for t in record.tasks], "feasible": result.feasible,
+              "failure": attribute(result)}  # where a failed trial went wrong (evaluation/attribution.py)
     # the endpoint giving up is an error (retried on a rerun); an empty or bad reply is the model's
     error = result.termination if result.endpoint_failed else None
     return TrialOutcome("sqlbench", db_id, f"{db_id}-{index}", trial, result.success, reward=float(result.success),
@@ -98,7 +100,7 @@ async def _run(endpoint: EndpointConfig, settings: SqlBenchSettings, trials: int
                 result = await episodes[trial].trial(worlds[db_id], index)
         except Exception as exc:  # one trial going wrong must not stop the others
             log.append(TrialOutcome("sqlbench", db_id, f"{db_id}-{index}", trial, False, 0.0,
-                                    error=f"{type(exc).__name__}: {exc}"))
+                                    error=f"{type(exc).__name__}: {exc}", detail={"failure": "tool_error"}))
         else:
             log.append(_outcome(db_id, index, trial, result))
         progress.update()
@@ -121,4 +123,5 @@ def run_sqlbench(endpoint: EndpointConfig, settings: SqlBenchSettings, trials: i
     return {"trials": len(outcomes), "errors": sum(o.error is not None for o in outcomes),
             # a seed that drew no feasible task: a failed trial, listed so that a reader can tell
             "infeasible_tasks": sorted({o.task_id for o in outcomes if (o.detail or {}).get("feasible") is False}),
-            "success_rate": {db: sum(o.success for o in os) / len(os) for db, os in sorted(per_db.items())}}
+            "success_rate": {db: sum(o.success for o in os) / len(os) for db, os in sorted(per_db.items())},
+            "failure_counts": failure_counts(outcomes)}

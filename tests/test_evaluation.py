@@ -115,6 +115,9 @@ def test_cli_writes_the_table_and_json(tmp_path):
     low, high = sql["overall"]["interval"]["1"]
     assert 0 <= low <= sql["overall"]["pass_k"]["1"] <= high <= 1
     assert "95% interval" in proc.stdout and re.search(r"\d+\.\d \[\d+\.\d, \d+\.\d\]", proc.stdout)
+    assert sum(sql["overall"]["failures"].values()) == sum(
+        round(sql[db]["trials"] * (1 - sql[db]["pass_k"]["1"])) for db in ("clinic", "library", "shop"))
+    assert "failed trials by where they went wrong" in proc.stdout
     compared = {(c["model"], c["baseline"], c["column"]) for c in results["comparisons"]}
     assert ("scripted-again", "scripted", "SQL held-out") in compared  # each later model against the first
     assert (tmp_path / "out" / "scripted" / "sqlbench" / "outcomes.jsonl").exists()
