@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .bfcl import BfclSettings
+from .bfcl_single import BfclSingleSettings
 from .sqlbench import SqlBenchSettings
 from .tau2 import Tau2Settings
 
@@ -29,6 +30,7 @@ class Benchmark:
 
 BENCHMARKS: dict[str, Benchmark] = {
     "bfcl": Benchmark(BfclSettings, "bfcl:run_bfcl"),
+    "bfcl_single": Benchmark(BfclSingleSettings, "bfcl_single:run_bfcl_single"),
     "tau2": Benchmark(Tau2Settings, "tau2:run_tau2"),
     "sqlbench": Benchmark(SqlBenchSettings, "sqlbench:run_sqlbench"),
 }

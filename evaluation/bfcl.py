@@ -29,11 +29,12 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from tqdm import tqdm
 
 from generation.llm.endpoints import EndpointConfig
 
+from .choices import chosen
 from .outcomes import OutcomeLog, TrialOutcome
+from .trials import accuracy_by_category, run_trials
 
 BENCHMARK = "bfcl"
 MAX_CALL_CHARS = 300  # per call string kept in an outcome's detail
@@ -51,12 +52,7 @@ class BfclSettings(BaseModel):
     @field_validator("categories")
     @classmethod
     def _known(cls, categories: list[str]) -> list[str]:
-        unknown = [c for c in categories if c not in CATEGORIES]
-        if unknown:
-            raise ValueError(f"unknown BFCL category {unknown[0]!r} (valid: {', '.join(CATEGORIES)})")
-        if not categories:
-            raise ValueError(f"no BFCL category selected (valid: {', '.join(CATEGORIES)})")
-        return list(dict.fromkeys(categories))
+        return chosen(categories, CATEGORIES, "BFCL category")
 
 
 Entry = tuple[dict[str, Any], list[list[str]]]  # BFCL's loaded entry, its ground truth per turn
@@ -106,31 +102,16 @@ async def _run_all(endpoint: EndpointConfig, settings: BfclSettings, todo: list[
     # instances of BFCL's API classes live in module globals keyed by model name and entry id: a
     # fresh name per run and trial keeps trials (and earlier runs in this process) apart
     run_tag = f"tooldial_{uuid.uuid4().hex[:10]}"
-    gate = asyncio.Semaphore(settings.concurrency)
-    failing = {"streak": 0, "stop": None}
-    give_up_after = max(10, 2 * settings.concurrency)
     (workdir / "transcripts").mkdir(parents=True, exist_ok=True)
-    progress = tqdm(total=len(todo), desc="bfcl", unit="trial")
 
-    async def one(category: str, entry: dict[str, Any], truth: list[list[str]], trial: int) -> None:
-        async with gate:
-            if failing["stop"]:
-                return
-            outcome = await _trial(client, meter, settings, category, entry, truth, trial,
-                                   f"{run_tag}_trial{trial}", workdir)
-            log.append(outcome)
-            progress.update()
-            failing["streak"] = failing["streak"] + 1 if outcome.error else 0
-            if failing["streak"] >= give_up_after:
-                failing["stop"] = (f"stopped after {give_up_after} trials in a row failed at the endpoint; "
-                                   f"last: {outcome.error}")
+    async def one(category: str, entry: dict[str, Any], truth: list[list[str]], trial: int) -> TrialOutcome:
+        return await _trial(client, meter, settings, category, entry, truth, trial, f"{run_tag}_trial{trial}",
+                            workdir)
 
     try:
-        await asyncio.gather(*(one(*job) for job in todo))
+        return await run_trials(todo, one, log, settings.concurrency, "bfcl")
     finally:
-        progress.close()
         await client.close()
-    return failing["stop"]
 
 
 async def _trial(client: Any, meter: Any, settings: BfclSettings, category: str, entry: dict[str, Any],
@@ -165,18 +146,8 @@ async def _trial(client: Any, meter: Any, settings: BfclSettings, category: str,
 
 def summarize(log: OutcomeLog, selected: dict[str, list[str]], trials: int) -> dict[str, Any]:
     """BFCL's accuracies from the logged outcomes of the selected entries (a missing trial counts as wrong)."""
-    outcomes = {(o.category, o.task_id, o.trial): o for o in log.outcomes(BENCHMARK)}
-    summary: dict[str, Any] = {"trials": trials, "categories": {}}
-    for category, ids in selected.items():
-        found = [[outcomes.get((category, i, t)) for i in ids] for t in range(trials)]
-        per_trial = [sum(bool(o and o.success) for o in row) / len(ids) if ids else 0.0 for row in found]
-        every = [o for row in found for o in row if o is not None]
-        summary["categories"][category] = {
-            "accuracy": per_trial[0], "accuracy_mean": mean(per_trial), "accuracy_per_trial": per_trial,
-            "correct": sum(bool(o and o.success) for o in found[0]), "total": len(ids),
-            "errors": sum(o.error is not None for o in every),
-            "with_model_faults": sum(bool(o.detail.get("faults")) for o in every),
-            "missing": sum(o is None for row in found for o in row)}
+    summary: dict[str, Any] = {"trials": trials,
+                               "categories": accuracy_by_category(log, BENCHMARK, selected, trials)}
     scores = summary["categories"]
     complete = all(c in scores for c in CATEGORIES)
     # BFCL's overall multi-turn accuracy: unweighted over the four categories, N/A if one is missing

@@ -14,13 +14,15 @@ from .uncertainty import paired_difference
 
 def compare_models(outcomes: dict[str, list[TrialOutcome]], headline: list[tuple[str, str, str]],
                    strata_for: Any) -> list[dict[str, Any]]:
-    """``strata_for(outcomes, benchmark, category)``: the tasks behind one cell (``report.column_strata``)."""
+    """``strata_for(outcomes, benchmark, category)``: the tasks behind one cell and the weights of its
+    strata (``report.column_strata``)."""
     names = list(outcomes)
     rows = []
     for name in names[1:]:
         for benchmark, category, label in headline:
-            base = strata_for(outcomes[names[0]], benchmark, category)
-            diff = paired_difference(base, strata_for(outcomes[name], benchmark, category), 1)
+            base, weights = strata_for(outcomes[names[0]], benchmark, category)
+            other, _ = strata_for(outcomes[name], benchmark, category)
+            diff = paired_difference(base, other, 1, weights=weights)
             if diff is None:
                 continue
             rows.append({"model": name, "baseline": names[0], "column": label, "difference": round(diff.value, 4),

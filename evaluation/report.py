@@ -19,11 +19,18 @@ from .attribution import PRECEDENCE, failure_counts
 from .comparisons import comparisons_markdown
 from .outcomes import TrialOutcome, group_trials
 from .passk import pass_k_table
-from .uncertainty import Strata, pass_k_interval, strata_of
+from .bfcl_single_scoring import column_weights, table2_columns
+from .uncertainty import Strata, Weights, pass_k_interval, strata_of
 
 BFCL_CATEGORIES = ("multi_turn_base", "multi_turn_miss_func", "multi_turn_miss_param", "multi_turn_long_context")
 TAU2_DOMAINS = ("airline", "retail", "telecom")
+# BFCL's single-turn columns: bfcl-eval's name, ours in the results (apart from the category names:
+# "irrelevance" is a category too), and the label
+SINGLE_TURN = (("non_live", "non_live", "Non-Live"), ("live", "live", "Live"),
+               ("relevance", "hallucination_relevance", "Hall. rel"),
+               ("irrelevance", "hallucination_irrelevance", "Hall. irrel"))
 HEADLINE = [("bfcl", "overall", "BFCL MT"), *[("bfcl", c, c.removeprefix("multi_turn_")) for c in BFCL_CATEGORIES],
+            *[("bfcl_single", key, label) for _, key, label in SINGLE_TURN],
             *[("tau2", d, f"τ² {d}") for d in TAU2_DOMAINS], ("sqlbench", "overall", "SQL held-out")]
 
 
@@ -49,10 +56,11 @@ def model_results(outcomes: list[TrialOutcome], k: int) -> dict[str, Any]:
                 values = [c["pass_k"][str(i)] for c in categories.values()]
                 overall[str(i)] = None if None in values else round(sum(values) / len(values), 4)
             results[benchmark]["overall"] = {"pass_k": overall}
+    _single_turn_columns(outcomes, results)
     for benchmark, categories in results.items():
         for category, entry in categories.items():
-            strata = column_strata(outcomes, benchmark, category)
-            found = {i: pass_k_interval(strata, i) for i in range(1, k + 1)}
+            strata, weights = column_strata(outcomes, benchmark, category)
+            found = {i: pass_k_interval(strata, i, weights=weights) for i in range(1, k + 1)}
             entry["interval"] = {str(i): None if v is None else [round(v.low, 4), round(v.high, 4)]
                                  for i, v in found.items()}
     for category, counts in failure_counts([o for o in outcomes if o.benchmark == "sqlbench"]).items():
@@ -61,12 +69,30 @@ def model_results(outcomes: list[TrialOutcome], k: int) -> dict[str, Any]:
     return results
 
 
-def column_strata(outcomes: list[TrialOutcome], benchmark: str, category: str) -> Strata:
-    """The tasks behind one cell: a category's, or for `overall` every category's, each a stratum
-    (BFCL's multi-turn overall and the SQL benchmark's are unweighted means over them)."""
+def _single_turn_columns(outcomes: list[TrialOutcome], results: dict[str, Any]) -> None:
+    """BFCL's Non-Live, Live and Hallucination columns, as bfcl-eval aggregates its categories
+    (averaged over trials), beside the categories themselves."""
+    single = [o for o in outcomes if o.benchmark == "bfcl_single"]
+    if not single:
+        return
+    values = table2_columns(single, trial=None)
+    for column, key, _ in SINGLE_TURN:
+        if values[column] is not None:
+            results["bfcl_single"][key] = {"pass_k": {"1": round(values[column], 4)}}
+
+
+def column_strata(outcomes: list[TrialOutcome], benchmark: str, category: str) -> tuple[Strata, Weights | None]:
+    """The tasks behind one cell and how its strata weigh: a category's; for `overall` every
+    category's, each a stratum (BFCL's multi-turn overall and the SQL benchmark's are unweighted
+    means over them); for a BFCL single-turn column its categories, weighted as bfcl-eval does."""
+    column = next((name for name, key, _ in SINGLE_TURN if key == category), None)
+    if benchmark == "bfcl_single" and column is not None:
+        strata = strata_of(outcomes, benchmark, {o.category for o in outcomes if o.benchmark == benchmark})
+        weights = column_weights(column, {c: len(tasks) for c, tasks in strata.items()})
+        return ({c: strata[c] for c in weights}, weights) if weights else ({}, None)
     if category != "overall":
-        return strata_of(outcomes, benchmark, [category])
-    return strata_of(outcomes, benchmark, {o.category for o in outcomes if o.benchmark == benchmark})
+        return strata_of(outcomes, benchmark, [category]), None
+    return strata_of(outcomes, benchmark, {o.category for o in outcomes if o.benchmark == benchmark}), None
 
 
 def _pct(value: float | None) -> str:

@@ -28,6 +28,7 @@ from .outcomes import TrialOutcome
 Z95 = 1.959963984540054
 Tasks = dict[str, tuple[int, int]]  # task id -> (trials, successes)
 Strata = dict[str, Tasks]  # stratum (category) -> its tasks
+Weights = dict[str, float]  # stratum -> its weight in the score (default: equal)
 
 
 @dataclass(frozen=True)
@@ -71,16 +72,16 @@ def _pass_k(n: np.ndarray, c: np.ndarray, k: int) -> np.ndarray:
 
 
 def _draws(strata: list[tuple[np.ndarray, np.ndarray]], k: int, boot: int, rng: np.random.Generator,
-           picks: list[np.ndarray] | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
-    """``boot`` bootstrap values of the unweighted mean over strata, and the task draws used."""
+           weights: list[float], picks: list[np.ndarray] | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
+    """``boot`` bootstrap values of the weighted mean over strata, and the task draws used."""
     values, used = np.zeros(boot), []
     for i, (n, c) in enumerate(strata):
         pick = picks[i] if picks is not None else rng.integers(0, len(n), size=(boot, len(n)))
         used.append(pick)
         drawn_n = n[pick]
         drawn_c = rng.binomial(drawn_n.astype(np.int64), c[pick] / drawn_n)
-        values += _pass_k(drawn_n, drawn_c, k).mean(axis=1)
-    return values / len(strata), used
+        values += weights[i] * _pass_k(drawn_n, drawn_c, k).mean(axis=1)
+    return values, used
 
 
 def _arrays(strata: Strata, order: dict[str, list[str]] | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -92,8 +93,14 @@ def _arrays(strata: Strata, order: dict[str, list[str]] | None = None) -> list[t
     return out
 
 
-def _point(arrays: list[tuple[np.ndarray, np.ndarray]], k: int) -> float:
-    return float(np.mean([_pass_k(n, c, k).mean() for n, c in arrays]))
+def _point(arrays: list[tuple[np.ndarray, np.ndarray]], k: int, weights: list[float]) -> float:
+    return float(sum(w * _pass_k(n, c, k).mean() for w, (n, c) in zip(weights, arrays, strict=True)))
+
+
+def _weights(strata: Iterable[str], given: Weights | None) -> list[float]:
+    """Per stratum (in sorted order) its weight: ``given``, or equal (an unweighted mean)."""
+    names = sorted(strata)
+    return [given[name] for name in names] if given else [1 / len(names)] * len(names)
 
 
 def _centred(values: np.ndarray, point: float, level: float) -> tuple[float, float]:
@@ -105,20 +112,22 @@ def _centred(values: np.ndarray, point: float, level: float) -> tuple[float, flo
     return float(low), float(high)
 
 
-def pass_k_interval(strata: Strata, k: int, boot: int = 2000, seed: int = 0, level: float = 0.95) -> Interval | None:
-    """Pass^k (mean over strata of the mean over tasks) with its bootstrap interval; None when a
-    stratum is empty or some task has fewer than k trials."""
+def pass_k_interval(strata: Strata, k: int, boot: int = 2000, seed: int = 0, level: float = 0.95,
+                    weights: Weights | None = None) -> Interval | None:
+    """Pass^k (the weighted mean over strata of the mean over tasks) with its bootstrap interval;
+    None when a stratum is empty or some task has fewer than k trials."""
     arrays = _arrays(strata)
     if not arrays or any(len(n) == 0 or n.min() < k for n, _ in arrays):
         return None
-    values, _ = _draws(arrays, k, boot, np.random.default_rng(seed))
-    point = _point(arrays, k)
+    w = _weights(strata, weights)
+    values, _ = _draws(arrays, k, boot, np.random.default_rng(seed), w)
+    point = _point(arrays, k, w)
     low, high = _centred(values, point, level)
     return Interval(point, max(0.0, low), min(1.0, high))  # the correction must not leave [0, 1]
 
 
 def paired_difference(a: Strata, b: Strata, k: int, boot: int = 2000, seed: int = 0, level: float = 0.95,
-                      delta: float | None = None) -> Difference | None:
+                      delta: float | None = None, weights: Weights | None = None) -> Difference | None:
     """Model b minus model a on the tasks both ran, bootstrapped with the same task draws for both.
     ``trials_needed``: for ``delta`` when given, else for the observed difference."""
     common = {cat: sorted(set(a.get(cat, {})) & set(b.get(cat, {}))) for cat in sorted(set(a) & set(b))}
@@ -129,17 +138,20 @@ def paired_difference(a: Strata, b: Strata, k: int, boot: int = 2000, seed: int 
     arr_b = _arrays({cat: b[cat] for cat in common}, common)
     if any(n.min() < k for n, _ in arr_a + arr_b):
         return None
+    if weights and set(common) != set(weights):
+        return None  # a weighted column needs every one of its strata in both
+    w = _weights(common, weights)
     rng = np.random.default_rng(seed)
-    draws_a, picks = _draws(arr_a, k, boot, rng)
-    draws_b, _ = _draws(arr_b, k, boot, rng, picks)
-    value = _point(arr_b, k) - _point(arr_a, k)
+    draws_a, picks = _draws(arr_a, k, boot, rng, w)
+    draws_b, _ = _draws(arr_b, k, boot, rng, w, picks)
+    value = _point(arr_b, k, w) - _point(arr_a, k, w)
     low, high = _centred(draws_b - draws_a, value, level)
-    needed = trials_needed(arr_a, arr_b, delta if delta is not None else abs(value))
+    needed = trials_needed(arr_a, arr_b, delta if delta is not None else abs(value), w)
     return Difference(value, float(low), float(high), sum(len(ids) for ids in common.values()), needed)
 
 
 def trials_needed(arr_a: list[tuple[np.ndarray, np.ndarray]], arr_b: list[tuple[np.ndarray, np.ndarray]],
-                  delta: float) -> int | None:
+                  delta: float, weights: list[float] | None = None) -> int | None:
     """Trials per task after which a difference of ``delta`` in Pass^1 would exceed the 95% noise,
     or None when more trials cannot do it (the models' per-task differences vary too much: more
     tasks are needed). Tasks are paired (same order in both); strata as in the scores.
@@ -150,8 +162,9 @@ def trials_needed(arr_a: list[tuple[np.ndarray, np.ndarray]], arr_b: list[tuple[
     if delta <= 0:
         return None
     fixed = per_trial = 0.0
-    weight = 1 / len(arr_a) ** 2  # the score is an unweighted mean over strata
-    for (na, ca), (nb, cb) in zip(arr_a, arr_b, strict=True):
+    weights = weights or [1 / len(arr_a)] * len(arr_a)  # the score is a weighted mean over strata
+    for w, (na, ca), (nb, cb) in zip(weights, arr_a, arr_b, strict=True):
+        weight = w ** 2
         pa, pb = ca / na, cb / nb
         noise = pa * (1 - pa) + pb * (1 - pb)  # times 1/n: the variance of a task's difference
         spread = float(np.var(pb - pa, ddof=1)) if len(na) > 1 else 0.0

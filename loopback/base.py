@@ -57,6 +57,30 @@ def chat_app(handle: Callable[[web.Request], Awaitable[web.Response]], *, max_bo
     return app
 
 
+class ReplyScript:
+    """A server that answers each request from ``reply(body) -> (status, message)`` and keeps a log in
+    ``requests`` (what each subclass records), served with its log and count for the tests to read."""
+
+    requests: list[dict[str, Any]]
+
+    def reply(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        raise NotImplementedError
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = orjson.loads(await request.read())
+        status, message = self.reply(body)
+        payload = message if status != 200 else completion(
+            message, model=body.get("model", "scripted"), id=f"chatcmpl-{len(self.requests)}")
+        return json_response(payload, status)
+
+    async def serve(self, port: int) -> None:
+        app = chat_app(self.handle, max_body=256 << 20, extra={
+            "/requests": lambda _: json_response(self.requests),
+            "/count": lambda _: json_response(len(self.requests)),
+            "/health": lambda _: json_response({"status": "ok"})})  # what evaluation's health check asks
+        await serve_forever(app, port)
+
+
 async def serve_forever(app: web.Application, port: int = 0) -> None:
     """Listen on 127.0.0.1 (port 0: any free one; shared ports allowed), print ``PORT n`` for
     `server_process`, and serve until the process is stopped."""

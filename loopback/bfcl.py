@@ -42,10 +42,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterator
 
-import orjson
-from aiohttp import web
 
-from loopback.base import chat_app, completion, json_response, serve_forever, server_process
+from loopback.base import ReplyScript, server_process
 
 ROOT = Path(__file__).resolve().parents[1]
 DONE = {"text": "Done."}
@@ -156,7 +154,7 @@ def _normal(message: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class Script:
+class Script(ReplyScript):
     def __init__(self, path: Path) -> None:
         scripted = json.loads(path.read_text())["entries"]
         self.entries = {(s["category"], s["first"]): s for s in scripted}
@@ -182,19 +180,6 @@ class Script:
                   "function": {"name": c["name"], "arguments": c["arguments"]}} for i, c in enumerate(planned["calls"])]
         return 200, {"role": "assistant", "content": None, "tool_calls": calls}
 
-    async def handle(self, request: web.Request) -> web.Response:
-        body = orjson.loads(await request.read())
-        status, message = self.reply(body)
-        payload = message if status != 200 else completion(
-            message, model=body.get("model", "scripted"), id=f"chatcmpl-{len(self.requests)}")
-        return json_response(payload, status)
-
-
-async def serve(port: int, script: Script) -> None:
-    app = chat_app(script.handle, max_body=256 << 20, extra={
-        "/requests": lambda _: json_response(script.requests),
-        "/count": lambda _: json_response(len(script.requests))})
-    await serve_forever(app, port)
 
 
 @contextlib.contextmanager
@@ -283,7 +268,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "serve":
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve(args.port, Script(args.script)))
+            asyncio.run(Script(args.script).serve(args.port))
     else:
         result = reference(args.base_url, args.model, args.categories, args.limit, args.root)
         args.out.write_text(json.dumps(result))

@@ -145,12 +145,12 @@ def test_cli_bad_input_is_one_line(tmp_path, change, expected):
     assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], proc.stderr[-2000:]
 
 
-@pytest.mark.parametrize("name", ["smoke", "qwen3_4b_vllm"])
+@pytest.mark.parametrize("name", ["smoke", "qwen3_4b_vllm", "ablation_4b"])
 def test_shipped_configs_are_valid(name):
     from evaluation.config import load_config
 
     config = load_config(ROOT / "configs" / "evaluation" / f"{name}.yaml", {})
-    assert config.benchmarks.selected() == ["bfcl", "tau2", "sqlbench"] and config.k <= config.trials
+    assert config.benchmarks.selected() == ["bfcl", "bfcl_single", "tau2", "sqlbench"] and config.k <= config.trials
 
 
 def test_an_empty_benchmark_section_selects_it_with_defaults(tmp_path):

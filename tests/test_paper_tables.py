@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from evaluation.bfcl_single_scoring import CATEGORIES as SINGLE_TURN_CATEGORIES
 from evaluation.outcomes import TrialOutcome
 from evaluation.report import model_results, write_report
 from tests.conftest import ROOT
@@ -26,6 +27,7 @@ def _evaluation(folder: Path, models: dict[str, float]) -> Path:
         outcomes = [TrialOutcome(benchmark, category, str(task), trial, rng.random() < skill)
                     for benchmark, categories in (("bfcl", ["multi_turn_base", "multi_turn_miss_func",
                                                             "multi_turn_miss_param", "multi_turn_long_context"]),
+                                                  ("bfcl_single", list(SINGLE_TURN_CATEGORIES)),
                                                   ("tau2", ["airline", "retail", "telecom"]))
                     for category in categories for task in range(20) for trial in range(3)]
         results[name] = model_results(outcomes, 3)
@@ -65,7 +67,8 @@ def test_all_four_tables_and_the_figures_with_the_published_numbers_beside_ours(
     row = next(line for line in table2.splitlines() if line.startswith("| 4B + ours"))
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[2].count("[") == 1 and cells[3] == "52.7"  # MT: ours with its interval, then the paper's
-    assert cells[4] == "–" and cells[5] == "84.9"  # no single-turn BFCL here: our Live stays empty
+    assert all(cells[i].count("[") == 1 for i in (4, 6, 8, 10)) and cells[5] == "84.9"  # Live, Non-Live, Hall.
+    assert cells[7] == "89.6" and cells[9] == "83.3" and cells[11] == "80.6"
     assert cells[-1] == "36.8"
     table3 = next(v for k, v in tables.items() if k.startswith("Table 3"))
     assert "54.9" in table3 and "40.4" in table3  # the 30B columns, as the config asked

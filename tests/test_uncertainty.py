@@ -97,3 +97,28 @@ def test_strata_come_from_trial_outcomes():
     assert strata_of(outcomes, "tau2", ["airline", "retail"]) == {"airline": {"1": (2, 1)}, "retail": {"9": (1, 1)}}
     assert pass_k_interval(strata_of(outcomes, "tau2", ["airline"]), 2, boot=100).value == 0.0
     assert pass_k_interval(strata_of(outcomes, "tau2", ["retail"]), 2) is None  # 1 trial: no Pass^2
+
+
+def test_bfcl_single_turn_columns_carry_intervals_around_bfcls_own_aggregate():
+    from evaluation.bfcl_single_scoring import (CATEGORIES, column_weights, category_scores, leaderboard_columns,
+                                                table2_columns)
+    from evaluation.report import model_results
+
+    rng = np.random.default_rng(2)
+    sizes = {c: int(rng.integers(5, 30)) for c in CATEGORIES}  # unequal: count-weighting matters for Live
+    outcomes = [TrialOutcome("bfcl_single", c, f"{c}_{i}", trial, bool(rng.random() < 0.3 + 0.05 * (len(c) % 7)))
+                for c, n in sizes.items() for i in range(n) for trial in range(2)]
+    for trial in (0, 1):  # the weights reproduce bfcl-eval's aggregation, column by column
+        scores = category_scores(outcomes, trial)
+        for column, value in leaderboard_columns(scores).items():
+            weights = column_weights(column, {c: count for c, (_, count) in scores.items()})
+            assert sum(w * scores[c][0] for c, w in weights.items()) == pytest.approx(value)
+    from evaluation.report import SINGLE_TURN
+
+    results = model_results(outcomes, 2)["bfcl_single"]
+    assert results["irrelevance"]["tasks"] == sizes["irrelevance"]  # the category, beside the column
+    keys = {column: key for column, key, _ in SINGLE_TURN}
+    for column, value in table2_columns(outcomes, trial=None).items():
+        entry = results[keys[column]]
+        low, high = entry["interval"]["1"]
+        assert entry["pass_k"]["1"] == round(value, 4) and low <= value <= high and high - low > 0.01

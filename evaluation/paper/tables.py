@@ -14,7 +14,8 @@ from .config import AblationEntry, DatasetEntry, ModelEntry, PaperConfig
 
 # Table 2's columns: the paper's name, and where our results hold the figure (benchmark, category)
 TABLE2 = [("MT", "bfcl", "overall"), ("Live", "bfcl_single", "live"), ("Non-Live", "bfcl_single", "non_live"),
-          ("Hall.Rel", "bfcl_single", "relevance"), ("Hall.Irrel", "bfcl_single", "irrelevance"),
+          ("Hall.Rel", "bfcl_single", "hallucination_relevance"),
+          ("Hall.Irrel", "bfcl_single", "hallucination_irrelevance"),
           ("Airline", "tau2", "airline"), ("Retail", "tau2", "retail"), ("Telecom", "tau2", "telecom")]
 MEASURES = (("Step", "steps"), ("Turn", "turns"), ("Task", "tasks"))
 
