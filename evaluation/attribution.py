@@ -41,6 +41,9 @@ PRECEDENCE = ("tool_error", "step_cap", "user_off_script", "agent_wrong_call", "
 # errors a tool output reports that the environment caused; unknown_tool, invalid_arguments and
 # not_found answer what the agent sent, so they are the agent's (a wrong call)
 ENV_ERRORS = frozenset({"database_error", "simulation_error", "query_limit", "timeout"})
+# SQLite's wording for a UNIQUE, NOT NULL, FOREIGN KEY or CHECK failure (sqlite3.IntegrityError), the
+# one database error that the agent's arguments cause rather than the environment
+_CONSTRAINT = "constraint failed"
 ENV_TERMINATIONS = ("llm_unavailable", "query_limit", "no_feasible_task")
 ENV_CHECKS = ("llm_available", "feasible_tasks", "no_query_limit", "output_schema", "message_format")
 CAP_TERMINATIONS = ("agent_step_cap", "max_user_turns")
@@ -113,6 +116,8 @@ def _calls(messages: list[Message]) -> list[_Call]:
                 value = {"error": {"type": "simulation_error"}}  # not JSON: our tools never answer so
             error = value["error"] if isinstance(value, dict) and "error" in value else None  # as checks.py
             kind = None if error is None else str(error.get("type") or "error") if isinstance(error, dict) else "error"
+            if kind == "database_error" and _CONSTRAINT in str(error.get("message", "")):
+                kind = "constraint_violation"  # the values the agent sent broke a key or rule: its call
             found.append(_Call(i, tc.function.name, arguments_text_key(tc.function.arguments), value, kind))
     return found
 

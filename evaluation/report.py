@@ -19,7 +19,7 @@ from .attribution import PRECEDENCE, failure_counts
 from .comparisons import comparisons_markdown
 from .outcomes import TrialOutcome, group_trials
 from .passk import pass_k_table
-from .bfcl_single_scoring import column_weights, table2_columns
+from .bfcl_single_scoring import column_weights
 from .uncertainty import Strata, Weights, pass_k_interval, strata_of
 
 BFCL_CATEGORIES = ("multi_turn_base", "multi_turn_miss_func", "multi_turn_miss_param", "multi_turn_long_context")
@@ -60,7 +60,8 @@ def model_results(outcomes: list[TrialOutcome], k: int) -> dict[str, Any]:
     for benchmark, categories in results.items():
         for category, entry in categories.items():
             strata, weights = column_strata(outcomes, benchmark, category)
-            found = {i: pass_k_interval(strata, i, weights=weights) for i in range(1, k + 1)}
+            found = {i: pass_k_interval(strata, i, weights=weights) for i in range(1, k + 1)
+                     if entry["pass_k"].get(str(i)) is not None}  # an interval only beside a figure
             entry["interval"] = {str(i): None if v is None else [round(v.low, 4), round(v.high, 4)]
                                  for i, v in found.items()}
     for category, counts in failure_counts([o for o in outcomes if o.benchmark == "sqlbench"]).items():
@@ -70,15 +71,17 @@ def model_results(outcomes: list[TrialOutcome], k: int) -> dict[str, Any]:
 
 
 def _single_turn_columns(outcomes: list[TrialOutcome], results: dict[str, Any]) -> None:
-    """BFCL's Non-Live, Live and Hallucination columns, as bfcl-eval aggregates its categories
-    (averaged over trials), beside the categories themselves."""
+    """BFCL's Non-Live, Live and Hallucination columns, beside the categories themselves: the
+    categories' Pass^1 weighted as bfcl-eval's leaderboard weighs them (equal to its own figure,
+    averaged over trials, when every entry has run every trial; tests/test_uncertainty.py)."""
     single = [o for o in outcomes if o.benchmark == "bfcl_single"]
     if not single:
         return
-    values = table2_columns(single, trial=None)
-    for column, key, _ in SINGLE_TURN:
-        if values[column] is not None:
-            results["bfcl_single"][key] = {"pass_k": {"1": round(values[column], 4)}}
+    for _, key, _ in SINGLE_TURN:
+        strata, weights = column_strata(single, "bfcl_single", key)
+        found = pass_k_interval(strata, 1, weights=weights) if weights else None
+        if found is not None:  # the weighted mean of the categories' Pass^1: the interval's own centre
+            results["bfcl_single"][key] = {"pass_k": {"1": round(found.value, 4)}}
 
 
 def column_strata(outcomes: list[TrialOutcome], benchmark: str, category: str) -> tuple[Strata, Weights | None]:
@@ -92,7 +95,10 @@ def column_strata(outcomes: list[TrialOutcome], benchmark: str, category: str) -
         return ({c: strata[c] for c in weights}, weights) if weights else ({}, None)
     if category != "overall":
         return strata_of(outcomes, benchmark, [category]), None
-    return strata_of(outcomes, benchmark, {o.category for o in outcomes if o.benchmark == benchmark}), None
+    strata = strata_of(outcomes, benchmark, {o.category for o in outcomes if o.benchmark == benchmark})
+    if benchmark == "bfcl" and not set(BFCL_CATEGORIES) <= set(strata):
+        return {}, None  # BFCL shows N/A for its multi-turn overall unless all four categories ran
+    return strata, None
 
 
 def _pct(value: float | None) -> str:

@@ -139,6 +139,14 @@ def test_environment_errors(tmp_path, monkeypatch, kind):
         assert {o.detail["termination"] for o in outcomes.values()} == {"query_limit"}
 
 
+def test_a_constraint_the_agents_values_break_is_the_agents_error(tmp_path, monkeypatch):
+    async def clash(self, name: str, arguments: str):
+        return error_output("database_error", "UNIQUE constraint failed: customers.email")
+
+    monkeypatch.setattr(SqlToolSession, "call", clash)
+    assert "tool_error" not in _labels(_run(tmp_path, "ok"))
+
+
 def _record(said: list[tuple[str, str | None]], termination: str = "user_complete") -> DialogueRecord:
     """A two-subtask task (find a customer, then count its orders) and a dialogue: (role, text) pairs,
     where an agent line starting with ``call:`` makes the gold lookup and gets the customer back."""

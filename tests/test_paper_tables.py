@@ -13,6 +13,7 @@ import yaml
 
 from evaluation.bfcl_single_scoring import CATEGORIES as SINGLE_TURN_CATEGORIES
 from evaluation.outcomes import TrialOutcome
+from evaluation.paper.tables import TABLE2
 from evaluation.report import model_results, write_report
 from tests.conftest import ROOT
 
@@ -24,7 +25,9 @@ def _evaluation(folder: Path, models: dict[str, float]) -> Path:
     rng = random.Random(0)
     results = {}
     for name, skill in models.items():
-        outcomes = [TrialOutcome(benchmark, category, str(task), trial, rng.random() < skill)
+        # each category its own rate, so a column read from the wrong category shows
+        outcomes = [TrialOutcome(benchmark, category, str(task), trial,
+                                 rng.random() < skill * (0.5 + (sum(map(ord, category)) % 10) / 10))
                     for benchmark, categories in (("bfcl", ["multi_turn_base", "multi_turn_miss_func",
                                                             "multi_turn_miss_param", "multi_turn_long_context"]),
                                                   ("bfcl_single", list(SINGLE_TURN_CATEGORIES)),
@@ -68,6 +71,9 @@ def test_all_four_tables_and_the_figures_with_the_published_numbers_beside_ours(
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[2].count("[") == 1 and cells[3] == "52.7"  # MT: ours with its interval, then the paper's
     assert all(cells[i].count("[") == 1 for i in (4, 6, 8, 10)) and cells[5] == "84.9"  # Live, Non-Live, Hall.
+    sft = json.loads((results / "results.json").read_text())["models"]["sft"]
+    for i, (_, benchmark, key) in zip(range(2, 18, 2), TABLE2):  # each of our cells from its own column
+        assert cells[i].startswith(f"{100 * sft[benchmark][key]['pass_k']['1']:.1f} ["), (i, key)
     assert cells[7] == "89.6" and cells[9] == "83.3" and cells[11] == "80.6"
     assert cells[-1] == "36.8"
     table3 = next(v for k, v in tables.items() if k.startswith("Table 3"))
@@ -89,6 +95,8 @@ def test_a_model_missing_from_its_results_is_a_one_line_error(tmp_path):
     assert "model 'nope' is not in" in proc.stderr and "base" in proc.stderr
     proc = _run({"datasets": [{"run": str(tmp_path), "pipeline": "x"}], "unknown": 1}, tmp_path)
     assert proc.returncode == 2 and "unknown" in proc.stderr
+    proc = _run({"models": [{"results": str(results), "model": "base", "paper_row": "4B + OURZ"}]}, tmp_path)
+    assert proc.returncode == 2 and "paper row '4B + OURZ' is not in the published table2" in proc.stderr
 
 
 def test_the_published_numbers_cover_every_table_column():

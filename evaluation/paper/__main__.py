@@ -17,7 +17,7 @@ from common.errors import InputError
 
 from .config import load_paper_config, load_published
 from .plots import write_figures
-from .tables import table1, table2, table3, table4
+from .tables import check_rows, table1, table2, table3, table4
 
 TITLES = {
     "table1": "Table 1: dialogue statistics per pipeline, mean (max)",
@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 def write_paper_tables(config_path: Path, output: Path | None = None) -> str:
     config = load_paper_config(config_path)
     published = load_published(Path(config.published))
+    check_rows(config, published)
     output = output or Path(config.output_dir)
     sections, data = [], {"source": published.get("source"), "uncertain": published.get("uncertain", [])}
     for name, build in (("table1", table1), ("table2", table2), ("table3", table3), ("table4", table4)):

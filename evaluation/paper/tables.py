@@ -20,6 +20,17 @@ TABLE2 = [("MT", "bfcl", "overall"), ("Live", "bfcl_single", "live"), ("Non-Live
 MEASURES = (("Step", "steps"), ("Turn", "turns"), ("Task", "tasks"))
 
 
+def check_rows(config: PaperConfig, published: dict[str, Any]) -> None:
+    """Every paper row the config names is one the data file has (a typo would show as empty columns)."""
+    named = [("table1", e.paper_row, published["table1"]) for e in config.datasets]
+    named += [("table4", e.paper_efficiency_row, published["table4"]) for e in config.datasets]
+    named += [("table2", e.paper_row, published["table2"]["rows"]) for e in config.models]
+    named += [("table3", e.paper_row, published["table3"]["rows"]) for e in config.ablation]
+    for table, row, rows in named:
+        if row is not None and row not in rows:
+            raise InputError(f"paper row {row!r} is not in the published {table} (rows: {', '.join(rows)})")
+
+
 def read_run(entry: DatasetEntry) -> dict[str, Any]:
     stats = Path(entry.run) / "stats.json"
     if not stats.is_file():
