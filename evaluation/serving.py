@@ -82,8 +82,9 @@ class ModelSpec(BaseModel):
 
 def wait_healthy(endpoint: EndpointConfig, timeout_s: float, proc: subprocess.Popen | None = None,
                  log: Path | None = None) -> None:
-    """Until `<base_url>/models` (OpenAI) or the server's `/health` (vLLM, transformers serve) answers 200."""
-    base = endpoint.base_url.rstrip("/")
+    """Until `<base_url>/models` (OpenAI) or the server's `/health` (vLLM, transformers serve) answers 200
+    (for a pool, its first server: the others are set aside by the client while they fail)."""
+    base = endpoint.urls[0].rstrip("/")
     probes = [base + "/models", base.removesuffix("/v1") + "/health"]
     headers = {"Authorization": f"Bearer {endpoint.api_key()}"}  # hosted APIs answer /models only with a key
     deadline = time.monotonic() + timeout_s
@@ -103,7 +104,7 @@ def wait_healthy(endpoint: EndpointConfig, timeout_s: float, proc: subprocess.Po
                 reasons[url] = str(getattr(exc, "reason", None) or exc)
         time.sleep(0.5)
     why = "; ".join(f"{url}: {reason}" for url, reason in reasons.items()) or "no reply"
-    raise ServingError(f"endpoint {endpoint.base_url} did not answer within {timeout_s:g} s ({why})")
+    raise ServingError(f"endpoint {base} did not answer within {timeout_s:g} s ({why})")
 
 
 def _free_port() -> int:

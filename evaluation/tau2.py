@@ -140,7 +140,8 @@ def trial_seeds(seed: int, trials: int) -> list[int]:
 
 def litellm_args(endpoint: EndpointConfig) -> tuple[str, dict[str, Any]]:
     """litellm's model name and arguments for an OpenAI-compatible endpoint."""
-    args: dict[str, Any] = {"api_base": endpoint.base_url, "api_key": endpoint.api_key(),
+    # litellm takes one server: a pool's first (τ² runs its own requests, not through our client)
+    args: dict[str, Any] = {"api_base": endpoint.urls[0], "api_key": endpoint.api_key(),
                             "temperature": endpoint.temperature, "timeout": endpoint.timeout_s,
                             "num_retries": endpoint.max_attempts - 1}  # τ²'s `generate` retries with it too
     if endpoint.max_tokens is not None:
@@ -171,7 +172,7 @@ def _preflight(role: str, endpoint: EndpointConfig, with_tools: bool) -> None:
                            **({"tools": [PING_TOOL], "tool_choice": "auto"} if with_tools else {}), **args)
     except Exception as exc:
         first = (str(exc).strip().splitlines() or [""])[0][:300]
-        raise Tau2Error(f"tau2 {role} endpoint {endpoint.base_url} (model {endpoint.model!r}) does not answer: "
+        raise Tau2Error(f"tau2 {role} endpoint {endpoint.urls[0]} (model {endpoint.model!r}) does not answer: "
                         f"{type(exc).__name__}: {first}") from None
 
 

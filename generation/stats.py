@@ -90,6 +90,10 @@ def stats_markdown(stats: dict[str, Any]) -> str:
         lines.append("\nRequests: every HTTP request sent (calls answered + failures + retries); failed requests by "
                      "HTTP status or kind. Prefix reuse: share of each request (by characters) equal to the start "
                      "of the same role's previous request in the same dialogue, i.e. what a prefix cache can serve.")
+        servers = (stats.get("llm") or {}).get("servers") or {}
+        if len(servers) > 1:  # a pool: how the requests spread over its servers
+            rows = [[url, c["requests"], c["failures"], c["mean_latency_s"]] for url, c in servers.items()]
+            lines += ["", markdown_table(rows, ["Server", "Requests", "Failed", "Mean latency (s)"])]
     if stats.get("realism"):
         lines += ["", realism_markdown(stats["realism"]).rstrip("\n")]
     return "\n".join(lines) + "\n"

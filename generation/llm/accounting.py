@@ -71,6 +71,8 @@ class Accounting:
     roles: dict[str, RoleUsage] = field(default_factory=lambda: defaultdict(RoleUsage))
     # (role, why) of each call that gave up (LLMUnavailable), in order: a dialogue with any is retried
     outages: list[tuple[str, str]] = field(default_factory=list)
+    # per server of an endpoint pool (base URL): requests sent, failed, and seconds spent on them
+    servers: dict[str, dict[str, float]] = field(default_factory=dict)
     _last_prompt: dict[tuple[str, str], tuple[Any, list[Any], int]] = field(default_factory=dict)
 
     def record(self, role: str, scope: str | None, body: dict[str, Any], usage: dict[str, Any] | None,
@@ -106,6 +108,12 @@ class Accounting:
     def _tools_size(tools: Any) -> int:
         return len(orjson.dumps(tools)) if tools else 0
 
+    def server_request(self, url: str, seconds: float, failed: bool) -> None:
+        counts = self.servers.setdefault(url, {"requests": 0, "failures": 0, "latency_s": 0.0})
+        counts["requests"] += 1
+        counts["failures"] += int(failed)
+        counts["latency_s"] += seconds
+
     def close_scope(self, scope: str) -> None:
         for key in [k for k in self._last_prompt if k[1] == scope]:
             del self._last_prompt[key]
@@ -123,9 +131,17 @@ class Accounting:
         total = RoleUsage()
         for usage in self.roles.values():
             total.add(usage)
-        return {"roles": {k: v.as_dict() for k, v in sorted(self.roles.items())}, "total": total.as_dict()}
+        servers = {url: {**c, "latency_s": round(c["latency_s"], 3),
+                         "mean_latency_s": round(c["latency_s"] / c["requests"], 4) if c["requests"] else 0.0}
+                   for url, c in sorted(self.servers.items())}
+        return {"roles": {k: v.as_dict() for k, v in sorted(self.roles.items())}, "total": total.as_dict(),
+                "servers": servers}
 
     def merge(self, data: dict[str, Any]) -> None:
         """Add a saved summary (from a finished dialogue) back in, e.g. after a resume."""
         for role, values in data.get("roles", {}).items():
             self.roles[role].add_values(values)
+        for url, values in data.get("servers", {}).items():
+            counts = self.servers.setdefault(url, {"requests": 0, "failures": 0, "latency_s": 0.0})
+            for name in counts:
+                counts[name] += values.get(name, 0)

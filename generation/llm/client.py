@@ -23,6 +23,7 @@ from .accounting import Accounting, RoleUsage
 from .cache import ResponseCache, request_key
 from .endpoints import EndpointConfig
 from .request_log import ANSWERED, SENT, RequestLog
+from .routing import Router
 
 
 class AttemptFailed(Exception):
@@ -33,6 +34,7 @@ class AttemptFailed(Exception):
         super().__init__(detail)
         self.kind = kind
         self.retryable = retryable  # 429, 5xx, timeouts, dropped connections, garbled replies
+        self.server: str | None = None  # the pool's server that failed it
 
 
 class LLMUnavailable(Exception):
@@ -62,7 +64,7 @@ class LLMClient:
         self.request_log = request_log
         self._semaphore = asyncio.Semaphore(endpoint.max_concurrency)
         self._session: aiohttp.ClientSession | None = None
-        self.url = endpoint.base_url.rstrip("/") + "/chat/completions"
+        self.router = Router([u.rstrip("/") for u in endpoint.urls])
 
     async def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -101,7 +103,7 @@ class LLMClient:
             return _result(hit, cached=True)
         start = time.perf_counter()
         try:
-            response, raw = await self._send(role, payload, meter.roles[role])
+            response, raw = await self._send(role, payload, meter)
         except LLMUnavailable as exc:
             meter.outages.append((role, str(exc)))
             raise
@@ -110,15 +112,17 @@ class LLMClient:
             self.cache.put(key, raw.decode())
         return _result(response, cached=False)
 
-    async def _send(self, role: str, payload: bytes, usage: RoleUsage) -> tuple[dict[str, Any], bytes]:
+    async def _send(self, role: str, payload: bytes, meter: Accounting) -> tuple[dict[str, Any], bytes]:
         """At most ``max_attempts`` requests: the first without the retry machinery (the common
-        case), the others with exponential backoff and jitter."""
-        limit = self.endpoint.max_attempts
+        case), the others with exponential backoff and jitter, each to another server of the pool
+        than the one that just failed, when there is one."""
+        limit, usage = self.endpoint.max_attempts, meter.roles[role]
         try:
-            return await self._attempt(role, payload, usage)
+            return await self._attempt(role, payload, meter)
         except AttemptFailed as exc:
             if not exc.retryable or limit == 1:
                 raise self._gave_up(role, exc, 1, usage) from None
+            failed_at = exc.server
         attempts = 1
         await asyncio.sleep(self.endpoint.retry_initial_s)
         try:
@@ -130,24 +134,39 @@ class LLMClient:
             ):
                 with attempt:
                     attempts += 1
-                    response = await self._attempt(role, payload, usage)
+                    try:
+                        response = await self._attempt(role, payload, meter, avoid=failed_at)
+                    except AttemptFailed as exc:
+                        failed_at = exc.server
+                        raise
         except AttemptFailed as exc:
             raise self._gave_up(role, exc, attempts, usage) from None
         usage.retries += attempts - 1
         return response
 
-    async def _attempt(self, role: str, payload: bytes, usage: RoleUsage) -> tuple[dict[str, Any], bytes]:
-        """One request, counted whatever becomes of it, so the totals match the server's own."""
+    async def _attempt(self, role: str, payload: bytes, meter: Accounting,
+                       avoid: str | None = None) -> tuple[dict[str, Any], bytes]:
+        """One request, counted whatever becomes of it (per role and per server), so the totals match
+        the servers' own."""
+        usage = meter.roles[role]
         usage.requests += 1
         if self.request_log is not None:
             self.request_log.write(role, SENT)
+        server = self.router.pick(avoid)
+        self.router.started(server)
+        start = time.perf_counter()
         try:
-            response = await self._post(payload)
+            response = await self._post(server.url, payload)
         except AttemptFailed as exc:
+            self.router.finished(server, ok=False)
+            meter.server_request(server.url, time.perf_counter() - start, failed=True)
             usage.failed_request(exc.kind)
             if self.request_log is not None:
                 self.request_log.write(role, exc.kind)
+            exc.server = server.url
             raise
+        self.router.finished(server, ok=True)
+        meter.server_request(server.url, time.perf_counter() - start, failed=False)
         if self.request_log is not None:
             self.request_log.write(role, ANSWERED)
         return response
@@ -157,13 +176,14 @@ class LLMClient:
         usage.retries += attempts - 1
         e = self.endpoint
         plural = "s" if attempts > 1 else ""
-        return LLMUnavailable(f"{role} at {e.base_url} (model {e.model}): {exc} after {attempts} attempt{plural}")
+        where = e.urls[0] if len(e.urls) == 1 else f"{len(e.urls)} servers ({', '.join(e.urls)})"
+        return LLMUnavailable(f"{role} at {where} (model {e.model}): {exc} after {attempts} attempt{plural}")
 
-    async def _post(self, payload: bytes) -> tuple[dict[str, Any], bytes]:
+    async def _post(self, base_url: str, payload: bytes) -> tuple[dict[str, Any], bytes]:
         session = await self._http()
         async with self._semaphore:
             try:
-                async with session.post(self.url, data=payload) as resp:
+                async with session.post(base_url + "/chat/completions", data=payload) as resp:
                     raw = await resp.read()
                     status = resp.status
             except asyncio.TimeoutError:

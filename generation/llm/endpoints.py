@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ROLES = ("agent", "user", "tool_simulator", "judge", "task_writer", "tool_designer")
 
@@ -13,7 +13,9 @@ ROLES = ("agent", "user", "tool_simulator", "judge", "task_writer", "tool_design
 class EndpointConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    base_url: str = "http://127.0.0.1:8000/v1"
+    # one URL, or a pool of servers with the same model: each request goes to the one with the
+    # fewest in flight, and one that keeps failing is set aside for a while (llm/routing.py)
+    base_url: str | list[str] = "http://127.0.0.1:8000/v1"
     model: str = "default"
     api_key_env: str | None = "OPENAI_API_KEY"  # read at run time; never stored in configs or records
     temperature: float = 0.7
@@ -24,6 +26,24 @@ class EndpointConfig(BaseModel):
     max_attempts: int = Field(5, ge=1)
     retry_initial_s: float = Field(0.5, ge=0)  # first backoff; doubles per attempt, with jitter
     retry_max_s: float = Field(20.0, ge=0)
+
+    @field_validator("base_url")
+    @classmethod
+    def _urls(cls, value: str | list[str]) -> str | list[str]:
+        urls = [value] if isinstance(value, str) else value
+        if not urls:
+            raise ValueError("base_url: give one URL or a non-empty list of them")
+        bad = next((u for u in urls if not u.startswith(("http://", "https://"))), None)
+        if bad is not None:
+            raise ValueError(f"base_url {bad!r} must start with http:// or https://")
+        if len(set(urls)) != len(urls):
+            raise ValueError("base_url lists a server twice")
+        return value
+
+    @property
+    def urls(self) -> list[str]:
+        """The pool's base URLs (one for a single server)."""
+        return [self.base_url] if isinstance(self.base_url, str) else list(self.base_url)
 
     def data_fields(self) -> dict[str, Any]:
         """What shapes the replies (and so the data); where and how fast to ask does not."""
