@@ -85,3 +85,15 @@ def test_a_run_survives_a_dead_server_and_a_500_one_and_counts_match_the_servers
     healthy = [counts[u0]["requests"], counts[u1]["requests"]]
     assert max(healthy) <= 1.15 * min(healthy), healthy  # the survivors share the load evenly
     assert counts[u3]["failures"] == counts[u3]["requests"] and counts[u3]["requests"] < min(healthy) / 3
+
+
+def test_a_pool_with_every_server_down_stops_in_one_line_and_keeps_what_it_has(tmp_path):
+    with server_process("loopback.scripted", "--status", "500") as (_, u0), \
+            server_process("loopback.scripted", "--status", "500") as (_, u1):
+        config = llm_config("llm_user_oriented_sql", [u0, u1], tmp_path / "c.yaml", num_dialogues=4)
+        proc = subprocess.run([sys.executable, "-m", "generation", "--config", str(config), "--output",
+                               str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    last = proc.stderr.strip().splitlines()[-1]
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert last.startswith("error:") and "2 servers" in last, last
+    assert len(read_jsonl(tmp_path / "out" / "rejected.jsonl")) == 4  # written, and redone by the next run
