@@ -105,7 +105,7 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.1f}"
 
 
-def _cell(entry: dict[str, Any] | None, k: int) -> str:
+def cell(entry: dict[str, Any] | None, k: int) -> str:
     """Pass^k in percent with its 95% interval: `41.2 [35.0, 47.5]`."""
     if not entry or entry["pass_k"].get(str(k)) is None:
         return "–"
@@ -115,9 +115,9 @@ def _cell(entry: dict[str, Any] | None, k: int) -> str:
 
 
 def markdown(results: dict[str, dict[str, Any]], k: int, compared: list[dict[str, Any]] | None = None) -> str:
-    headline = [[model, *(_cell(benchmarks.get(b, {}).get(c), 1) for b, c, _ in HEADLINE)]
+    headline = [[model, *(cell(benchmarks.get(b, {}).get(c), 1) for b, c, _ in HEADLINE)]
                 for model, benchmarks in results.items()]
-    passes = [[model, benchmark, category, *(_cell(entry, i) for i in range(1, k + 1)),
+    passes = [[model, benchmark, category, *(cell(entry, i) for i in range(1, k + 1)),
                entry.get("tasks", ""), entry.get("trials", ""), entry.get("errors", "")]
               for model, benchmarks in results.items()
               for benchmark, categories in benchmarks.items() for category, entry in categories.items()]

@@ -10,6 +10,7 @@ from typing import Any
 from common.errors import InputError
 from common.tables import markdown_table
 
+from ..report import cell
 from .config import AblationEntry, DatasetEntry, ModelEntry, PaperConfig
 
 # Table 2's columns: the paper's name, and where our results hold the figure (benchmark, category)
@@ -48,14 +49,6 @@ def read_model(entry: ModelEntry | AblationEntry) -> dict[str, Any]:
     return models[entry.model]
 
 
-def _figure(entry: dict[str, Any] | None) -> str:
-    """Pass^1 in percent with its interval, or – when that benchmark did not run."""
-    if not entry or entry.get("pass_k", {}).get("1") is None:
-        return "–"
-    value, interval = entry["pass_k"]["1"], (entry.get("interval") or {}).get("1")
-    return f"{100 * value:.1f} [{100 * interval[0]:.1f}, {100 * interval[1]:.1f}]" if interval else f"{100 * value:.1f}"
-
-
 def _published(value: Any) -> str:
     return "–" if value is None else str(value)
 
@@ -88,7 +81,7 @@ def table2(config: PaperConfig, published: dict[str, Any]) -> tuple[str, list[di
         paper = paper_rows.get(entry.paper_row or "", [None] * len(TABLE2))
         row = [entry.label or entry.model, entry.paper_row or "–"]
         for (name, benchmark, category), theirs in zip(TABLE2, paper, strict=True):
-            row += [_figure(results.get(benchmark, {}).get(category)), _published(theirs)]
+            row += [cell(results.get(benchmark, {}).get(category), 1), _published(theirs)]
         rows.append(row)
         data.append({"model": entry.label or entry.model, "paper_row": entry.paper_row,
                      **{name: results.get(b, {}).get(c) for name, b, c in TABLE2}})
@@ -103,8 +96,8 @@ def table3(config: PaperConfig, published: dict[str, Any]) -> tuple[str, list[di
         results = read_model(entry)
         paper = dict(zip(columns, paper_rows.get(entry.paper_row or "", [None] * len(columns)), strict=True))
         mt, telecom = results.get("bfcl", {}).get("overall"), results.get("tau2", {}).get("telecom")
-        rows.append([entry.pipeline, entry.model, _figure(mt), _published(paper[f"{entry.paper_size} MT"]),
-                     _figure(telecom), _published(paper[f"{entry.paper_size} Telecom"])])
+        rows.append([entry.pipeline, entry.model, cell(mt, 1), _published(paper[f"{entry.paper_size} MT"]),
+                     cell(telecom, 1), _published(paper[f"{entry.paper_size} Telecom"])])
         data.append({"pipeline": entry.pipeline, "model": entry.model, "mt": mt, "telecom": telecom,
                      "paper_row": entry.paper_row, "paper_size": entry.paper_size})
     headers = ["Pipeline", "Model", "BFCL MT", "BFCL MT (paper)", "τ² Telecom", "τ² Telecom (paper)"]
