@@ -34,8 +34,10 @@ EXTRAS = {
         "mpmath==1.3.0",
         f"bfcl-eval @ {BFCL_EVAL}",
     ],
+    # Generation across a Ray cluster (`--ray`): on the driver and on every node.
+    "ray": ["ray==2.60.0"],
     "dev": [
-        "tooldial[train,eval]",
+        "tooldial[train,eval,ray]",
         "pytest==9.2.0",
         "playwright==1.65.2",  # drives the system Chromium for the viewer's test (no browser download)
     ],

@@ -21,6 +21,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="reveal the goal piece by piece (user_oriented), all at once, or both on the same tasks")
     parser.add_argument("--seed", type=int, help="seed of every random choice: same config and seed, same bytes")
     parser.add_argument("--continue-from", dest="continue_from", help="dataset of earlier records to continue")
+    parser.add_argument("--ray", metavar="ADDRESS",
+                        help="run the dialogues on a Ray cluster: auto (the one this machine belongs to), "
+                             "HOST:PORT or ray://HOST:PORT; workers then counts actors per node")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="sets",
                         help="override any config key, dotted for nested ones, the value read as YAML "
                              "(e.g. --set user.personas='{terse: 1}' --set db_ids='[pets_1]'); repeatable")
@@ -33,7 +36,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    overrides = {k: getattr(args, k) for k in ("databases", "num_dialogues", "mode", "seed", "continue_from")}
+    overrides = {k: getattr(args, k) for k in ("databases", "num_dialogues", "mode", "seed", "continue_from", "ray")}
     try:
         config = load_config(args.config, overrides, args.sets)
         from .pipeline import GenerationPipeline

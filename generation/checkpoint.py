@@ -7,12 +7,16 @@ is assembled from these lines at the end.
 from __future__ import annotations
 
 import json
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
+from tqdm import tqdm
 
 from .episode import DialogueOutcome
+from .llm.accounting import Accounting
 
 
 def read_checkpoint(work: Path) -> dict[int, dict[str, Any]]:
@@ -74,3 +78,41 @@ def cut_torn_tail(path: Path) -> None:
                 return
             end = start
         fh.truncate(0)
+
+
+@dataclass
+class Finished:
+    """A finished dialogue, as the checkpoint's writer needs it (from this process or a remote one)."""
+
+    index: int
+    line: str  # its checkpoint entry
+    usage: dict[str, Any] = field(default_factory=dict)
+    outages: list[tuple[str, str]] = field(default_factory=list)  # (role, why) of LLM calls that gave up
+
+
+class CheckpointWriter:
+    """The one writer of a checkpoint file: appends each finished dialogue at once, and tallies what
+    this invocation's dialogues spent and the first outage per role (see ``phase``)."""
+
+    def __init__(self, path: Path, total: int, position: int = 0) -> None:
+        cut_torn_tail(path)
+        self._sink = open(path, "a")
+        self._bar = tqdm(total=total, desc="dialogues", unit="dlg", position=position)
+        self.began = time.time()
+        self.ran = Accounting()
+        self.outages: dict[str, str] = {}
+
+    def add(self, finished: Finished) -> None:
+        self._sink.write(finished.line)
+        self._sink.flush()
+        self.ran.merge(finished.usage)
+        for role, text in finished.outages:
+            self.outages.setdefault(role, text)
+        self._bar.update(1)
+
+    def close(self) -> dict[str, Any]:
+        """This invocation's phase: when dialogues ran, what their LLM requests did, why a role failed."""
+        self._sink.close()
+        self._bar.close()
+        return {"start": self.began, "end": time.time(), "llm": self.ran.summary()["roles"],
+                "outages": self.outages}

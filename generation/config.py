@@ -135,7 +135,8 @@ class GenerationConfig(_Section):
     followup_probability: float = Field(0.65, ge=0, le=1)
     max_tools_per_dialogue: int = Field(24, ge=1)
     continue_from: str | None = None
-    workers: int = Field(1, ge=1)  # processes, each running its share of dialogues
+    workers: int = Field(1, ge=1)  # processes, each running its share of dialogues (per node, with ray)
+    ray: str | None = None  # a Ray cluster to run on: auto, HOST:PORT or ray://HOST:PORT (see cluster.py)
     continue_plain: bool = False  # continue_from holds plain chats: add a tool-use need to each
     user: UserConfig = Field(default_factory=UserConfig)
     agent: AgentConfig = Field(default_factory=AgentConfig)

@@ -13,25 +13,21 @@ import hashlib
 import json
 import time
 from pathlib import Path
-from typing import Any, TextIO
-
-from tqdm import tqdm
+from typing import Any
 
 from common.errors import InputError
 from common.tracking import require_wandb
 
-from .checkpoint import checkpoint_entry, cut_torn_tail, read_checkpoint, still_to_do
+from .checkpoint import CheckpointWriter, read_checkpoint, still_to_do
 from .config import GenerationConfig
-from .episode import Episodes, Prior
-from .episode.outcome import record_of
+from .episode import Prior
 from .hub.tracking import log_generation
-from .llm.accounting import Accounting
 from .llm.endpoints import ROLES
-from .llm.pool import LLMPool
 from .priors import load_priors
 from .run_folder import RunFolder
-from .run_output import REQUEST_LOG, fail_if_no_answer, write_run_output
-from .worlds import World, WorldSet, WorldsRequest, open_worlds
+from .run_output import fail_if_no_answer, write_run_output
+from .shard import Shard
+from .worlds import WorldSet, WorldsRequest, open_worlds
 from .worlds.designed import DesignRequest
 
 
@@ -47,7 +43,7 @@ class GenerationPipeline:
         time limit may resume a run; a different model, seed or task mix may not."""
         # sql.timeout_ms too: a wall-clock hit only marks a dialogue to redo, so it may be raised
         # W&B settings only say where figures go
-        data = self.config.model_dump(mode="json", exclude={"llm": True, "workers": True, "wandb": True,
+        data = self.config.model_dump(mode="json", exclude={"llm": True, "workers": True, "ray": True, "wandb": True,
                                                             "sql": {"timeout_ms"}})
         endpoints = self.config.llm.endpoints
         data["llm"] = {role: endpoints.for_role(role).data_fields() for role in ROLES}
@@ -76,16 +72,15 @@ class GenerationPipeline:
         self.worlds.prepare([p.record for p in self.priors] if self.priors is not None else None, self.total)
         loop_wall = time.perf_counter()
         cpu = _cpu_seconds()
-        if config.workers == 1:
-            _run_async(self._loop(done, 0, 1))
-        else:
-            self._fork_workers(done)
-        phases = [json.loads((self.work / f"phase.{k}.json").read_text()) for k in range(config.workers)]
+        phases = self._simulate(done)
         timing = {"setup_s": round(loop_wall - start, 3), "dialogues_s": round(time.perf_counter() - loop_wall, 3),
                   "dialogues_cpu_s": round(_cpu_seconds() - cpu, 3), "workers": config.workers,
                   "simulation_s": round(max(p["end"] for p in phases) - min(p["start"] for p in phases), 3)}
+        if config.ray:
+            timing.update(ray_actors=phases[0]["actors"], ray_dialogues_per_node=phases[0]["dialogues_per_node"])
         stats = write_run_output(self.output, config, read_checkpoint(self.work), self.worlds.tool_counts(),
-                                 time.perf_counter() - start, timing)
+                                 time.perf_counter() - start, timing,
+                                 requests_logged=all(p.get("requests_logged", True) for p in phases))
         fail_if_no_answer(phases)
         if config.wandb.project:
             log_generation(config.wandb, stats, config, self.output)
@@ -97,6 +92,21 @@ class GenerationPipeline:
             return None
         return DesignRequest(tools.policy, tools.design_settings(self.config.seed), self.config.llm.endpoints,
                              self.work, self.config.llm.cache)
+
+    def _simulate(self, done: dict[int, Any]) -> list[dict[str, Any]]:
+        """Run the dialogues still to do, here, in forked workers or on a Ray cluster; each way's
+        phases (when it ran, what its LLM requests did)."""
+        config = self.config
+        if config.ray:
+            from .cluster import run_on_ray
+
+            todo = still_to_do(done, range(self.total))
+            return [run_on_ray(config, self.worlds, self.priors, todo, self.work)]
+        if config.workers == 1:
+            _run_async(self._loop(done, 0, 1))
+        else:
+            self._fork_workers(done)
+        return [json.loads((self.work / f"phase.{k}.json").read_text()) for k in range(config.workers)]
 
     def _fork_workers(self, done: dict[int, Any]) -> None:
         """Shard dialogues over processes (index % workers): each has its own event loop, worlds and
@@ -114,55 +124,33 @@ class GenerationPipeline:
         if failed:
             raise InputError(f"worker(s) {failed} failed; finished dialogues are kept, rerun to resume")
 
-    def _prior(self, index: int) -> Prior | None:
-        return self.priors[index] if self.priors is not None else None
-
-    def _world(self, index: int) -> World:
-        return self.worlds.for_dialogue(index, record_of(self._prior(index)))
-
     async def _loop(self, done: dict[int, Any], shard: int, shards: int) -> None:
-        config = self.config
         mine = still_to_do(done, range(shard, self.total, shards))
-        llm = LLMPool(config.llm.endpoints, self.work / "llm_cache.sqlite" if config.llm.cache else None,
-                      self.work / REQUEST_LOG) if config.uses_llm else None
-        began = time.time()
-        ran, why = Accounting(), {}  # this invocation's requests and first outage per role: see `run`
-        name = "dialogues.jsonl" if shards == 1 else f"dialogues.{shard}.jsonl"
-        cut_torn_tail(self.work / name)
+        runner = Shard(self.config, self.worlds, self.priors, self.work)
+        writer = CheckpointWriter(self.work / ("dialogues.jsonl" if shards == 1 else f"dialogues.{shard}.jsonl"),
+                                  len(mine), position=shard)
         try:
-            bar = tqdm(total=len(mine), desc="dialogues", unit="dlg", position=shard)
-            with open(self.work / name, "a") as sink, bar:
-                await self._dialogues(mine, Episodes(config.episode_settings(), llm), llm is not None,
-                                      shards, sink, bar, ran, why)
+            await self._dialogues(mine, runner, shards, writer)
         finally:
-            if llm is not None:
-                await llm.close()
+            await runner.close()
             # when this process simulated dialogues (environments built): benchmarks time this phase
-            (self.work / f"phase.{shard}.json").write_text(json.dumps(
-                {"start": began, "end": time.time(), "llm": ran.summary()["roles"], "outages": why}))
+            (self.work / f"phase.{shard}.json").write_text(json.dumps(writer.close()))
 
-    async def _dialogues(self, mine: list[int], episodes: Episodes, uses_llm: bool, shards: int, sink: TextIO,
-                         bar: tqdm, ran: Accounting, why: dict[str, str]) -> None:
-        config = self.config
-        wave = config.llm.concurrent_dialogues // shards
+    async def _dialogues(self, mine: list[int], runner: Shard, shards: int, writer: CheckpointWriter) -> None:
+        uses_llm = runner.llm is not None
+        wave = self.config.llm.concurrent_dialogues // shards
         limit = asyncio.Semaphore(wave or 1 if uses_llm else 1)
 
         async def one(index: int) -> None:
             try:
-                outcome = await episodes.run(self._world(index), index, self._prior(index))
-                sink.write(checkpoint_entry(index, outcome))
-                sink.flush()
-                ran.merge(outcome.usage)
-                for role, text in outcome.outages:
-                    why.setdefault(role, text)
-                bar.update(1)
+                writer.add(await runner.run(index))
             finally:
                 limit.release()
 
         pending: set[asyncio.Task] = set()
         # Spread the first wave over a short ramp: dialogues started in lockstep send their
         # requests in bursts and wait on each other's processing for the rest of the run.
-        ramp = config.llm.ramp_up_s / max(1, wave) if uses_llm else 0.0
+        ramp = self.config.llm.ramp_up_s / max(1, wave) if uses_llm else 0.0
         for started, index in enumerate(mine):
             if ramp and started < wave:
                 await asyncio.sleep(ramp)

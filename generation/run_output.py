@@ -18,15 +18,17 @@ from .llm.accounting import Accounting
 from .llm.request_log import read_request_log
 from .records import saved_row, to_dataset
 from .run_folder import CONFIG_FILE
+from .shard import REQUEST_LOG
 from .hub.card import write_run_card
 from .hub.plots import write_plots
 from .stats import compute_stats, stats_markdown
 
-REQUEST_LOG = "requests.log"  # in .work/: every LLM request sent, by role and outcome
-
 
 def write_run_output(output: Path, config: GenerationConfig, done: dict[int, dict[str, Any]],
-                     tool_counts: dict[str, Any], seconds: float, timing: dict[str, float]) -> dict[str, Any]:
+                     tool_counts: dict[str, Any], seconds: float, timing: dict[str, float],
+                     requests_logged: bool = True) -> dict[str, Any]:
+    """``requests_logged`` false: some requests went out where this run's request log is not (a Ray
+    node without the output folder), so request counts come from the finished dialogues alone."""
     events: Counter = Counter()
     usage = Accounting()
     rows: list[dict[str, Any]] = []  # already in the contract's row form (DialogueRecord.to_row)
@@ -38,7 +40,8 @@ def write_run_output(output: Path, config: GenerationConfig, done: dict[int, dic
     train = [r for r in rows if r["validation"]["passed"]]
     rejected = [r for r in rows if not r["validation"]["passed"]]
     _save_dataset(output, train, rejected)
-    usage.requests_as_logged(read_request_log(output / ".work" / REQUEST_LOG))  # dialogues cut short by a kill too
+    if requests_logged:  # dialogues cut short by a kill counted too
+        usage.requests_as_logged(read_request_log(output / ".work" / REQUEST_LOG))
     stats = compute_stats(train, rejected, events, tool_counts, seconds, usage.summary())
     stats["timing"] = timing  # this invocation only: a resumed run times what it did itself
     (output / "stats.json").write_text(json.dumps(stats, indent=2) + "\n")

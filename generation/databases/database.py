@@ -105,6 +105,18 @@ class SqlDatabase:
         self.base_hash = combine(self.base_digests)
         self.source_cache: dict[Any, Any] = {}  # query results on the source state, shared by clean copies
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (to reach another process or node) as the template's bytes: the source file
+        need not exist where it is unpickled. Cached source results are not sent."""
+        state = {**self.__dict__, "source_cache": {}}
+        state["_template"] = self._template.serialize()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._template = sqlite3.connect(":memory:", check_same_thread=False)
+        self._template.deserialize(state["_template"])
+
     def copy(self, wall_clock: bool = True) -> "DatabaseCopy":
         """A private copy. ``wall_clock`` False for copies whose results must not depend on the
         machine's load (tool checks, gold plans): their queries answer to the step budget alone."""

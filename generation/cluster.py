@@ -1,0 +1,183 @@
+"""A generation run's dialogues on a Ray cluster (``--ray ADDRESS``, config ``ray``).
+
+This process stays the run's driver and its only writer: it owns the checkpoint and, afterwards,
+the output, so resume, the output layout and determinism (dialogue *i* is seeded by *i* alone) are
+those of a local run. Each node runs ``workers`` actors, each a ``Shard`` with its own event loop
+and its share of ``llm.concurrent_dialogues``. The prepared worlds (databases included) go into
+the object store once, and each node fetches them once for its actors.
+
+Work is handed out as actors free up: each actor holds a few dialogues at a time and gets the next
+one when one comes back. A node lost mid-run takes its actors with it: Ray restarts them elsewhere
+and retries the calls they held (``max_restarts``, ``max_task_retries``); a dialogue whose actor
+is gone for good goes to another actor. A result reaches the checkpoint once, when it comes back,
+so a dialogue rerun after a loss is neither lost nor written twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import tempfile
+import time
+import uuid
+from collections import Counter, deque
+from pathlib import Path
+from typing import Any
+
+from common.errors import InputError
+
+from .checkpoint import CheckpointWriter, Finished
+from .config import GenerationConfig
+from .episode import Prior
+from .shard import Shard
+from .worlds import WorldSet
+
+RESTARTS = 3  # per actor: a node lost now and then, not a crash loop
+TOKEN = "ray.token"  # in .work/: lets an actor tell whether it sees this run's output folder
+IN_FLIGHT_WITHOUT_LLM = 2  # dialogues held by an actor when nothing waits on a server: one runs, one queued
+
+
+class DialogueActor:
+    """A Ray actor running dialogues by index. Where the run's ``.work`` is visible (this machine,
+    or a filesystem every node mounts) it shares the run's LLM cache and request log; elsewhere it
+    keeps its own in the node's temp dir."""
+
+    def __init__(self, config: GenerationConfig, work: str, token: str) -> None:
+        import ray
+
+        self.config, self.work, self.token = config, Path(work), token
+        self.node = ray.get_runtime_context().get_node_id()
+        self.shard: Shard | None = None
+        self.shared = False
+        self._opening = asyncio.Lock()
+
+    async def _open(self, inputs: list[Any]) -> Shard:
+        async with self._opening:
+            if self.shard is None:
+                worlds, priors = await asyncio.gather(*inputs)
+                marker = self.work / TOKEN
+                self.shared = marker.is_file() and marker.read_text() == self.token
+                here = self.work if self.shared else Path(tempfile.gettempdir()) / "tooldial" / self.token
+                self.shard = Shard(self.config, worlds, priors, here)
+        return self.shard
+
+    async def run(self, index: int, inputs: list[Any]) -> tuple[Finished, bool, str]:
+        """The dialogue; whether its requests are in the run's request log; the node that ran it.
+        ``inputs``: the object refs of the worlds and priors, fetched by the first call (a list
+        keeps Ray from fetching them for every call; the driver holds them, so an actor restarted
+        elsewhere fetches them again)."""
+        finished = await (await self._open(inputs)).run(index)
+        return finished, self.shared, self.node
+
+    async def close(self) -> None:
+        if self.shard is not None:
+            await self.shard.close()
+
+
+def run_on_ray(config: GenerationConfig, worlds: WorldSet, priors: list[Prior] | None, todo: list[int],
+               work: Path) -> dict[str, Any]:
+    """Run dialogues ``todo`` on the cluster at ``config.ray``, appending each to the checkpoint in
+    ``work`` as it comes back; the phase of the run (see ``CheckpointWriter.close``)."""
+    ray = _connect(config.ray)
+    try:
+        token = uuid.uuid4().hex
+        (work / TOKEN).write_text(token)
+        nodes = [n for n in ray.nodes() if n["Alive"]]
+        # one object each: a node fetches it once, whatever the number of its actors
+        inputs = [ray.put(worlds), ray.put(priors)]
+        actor_class = ray.remote(DialogueActor)
+        count = len(nodes) * config.workers
+        depth = max(1, config.llm.concurrent_dialogues // count) if config.uses_llm else IN_FLIGHT_WITHOUT_LLM
+        actors = [actor_class.options(num_cpus=1, max_restarts=RESTARTS, max_task_retries=-1, max_concurrency=depth,
+                                      scheduling_strategy="SPREAD").remote(config, str(work), token)
+                  for _ in range(count)]
+        writer = CheckpointWriter(work / "dialogues.jsonl", len(todo))
+        try:
+            shared, per_node = _dispatch(ray, actors, inputs, deque(todo), depth, writer,
+                                         config.llm.ramp_up_s / depth if config.uses_llm else 0.0)
+        finally:
+            phase = writer.close()
+        _close(ray, actors)
+        return {**phase, "requests_logged": shared, "actors": count, "dialogues_per_node": per_node}
+    finally:
+        ray.shutdown()
+
+
+def _dispatch(ray: Any, actors: list[Any], inputs: list[Any], queue: deque[int], depth: int,
+              writer: CheckpointWriter, ramp_s: float) -> tuple[bool, dict[str, int]]:
+    """Keep ``depth`` dialogues on every actor until ``queue`` is empty and all came back; whether
+    every actor shared the run's request log, and how many dialogues each node ran."""
+    from ray.exceptions import RayActorError
+
+    held: dict[Any, tuple[Any, int]] = {}  # call -> (actor, dialogue index)
+    load = {actor: 0 for actor in actors}
+    shared, per_node = True, Counter()
+
+    def give(actor: Any) -> None:
+        if queue:
+            index = queue.popleft()
+            held[actor.run.remote(index, inputs)] = (actor, index)
+            load[actor] += 1
+
+    for _ in range(depth):  # the first wave, spread over the ramp like a local run's
+        for actor in actors:
+            give(actor)
+            time.sleep(ramp_s / len(actors))
+    while held:
+        [call], _ = ray.wait(list(held), num_returns=1)
+        actor, index = held.pop(call)
+        if actor in load:
+            load[actor] -= 1
+        try:
+            finished, seen, node = ray.get(call)
+        except RayActorError as exc:  # restarts used up: the dialogue goes to another actor
+            load.pop(actor, None)
+            queue.appendleft(index)
+            if not load:
+                raise InputError(f"every Ray actor died (last: {exc.__class__.__name__}); finished dialogues are "
+                                 "kept, rerun the same command to resume") from None
+            give(min(load, key=load.get))
+            continue
+        writer.add(finished)
+        shared = shared and seen
+        per_node[node] += 1
+        give(actor)
+    return shared, dict(sorted(per_node.items()))
+
+
+def _close(ray: Any, actors: list[Any]) -> None:
+    """Flush each live actor's cache and request log (a dead one has nothing left to flush)."""
+    from ray.exceptions import RayActorError
+
+    for call in [actor.close.remote() for actor in actors]:
+        try:
+            ray.get(call, timeout=30)
+        except (RayActorError, ray.exceptions.GetTimeoutError):
+            pass
+
+
+def _connect(address: str) -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise InputError("--ray needs Ray on this machine and every node: pip install 'tooldial[ray]'") from None
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    _check_reachable(address)
+    try:
+        ray.init(address=address, logging_level=logging.WARNING, configure_logging=True)
+    except (ConnectionError, ValueError, RuntimeError) as exc:
+        raise InputError(f"cannot join the Ray cluster at {address}: {str(exc).splitlines()[0]}") from None
+    return ray
+
+
+def _check_reachable(address: str) -> None:
+    """A HOST:PORT nobody listens on: say so now (Ray itself keeps retrying for minutes)."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # "auto", "local": Ray finds (or starts) the cluster and says what went wrong
+    try:
+        socket.create_connection((host, int(port)), timeout=10).close()
+    except OSError as exc:
+        raise InputError(f"cannot join the Ray cluster at {address}: {exc.strerror or exc}") from None
