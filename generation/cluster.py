@@ -2,8 +2,8 @@
 
 This process stays the run's driver and its only writer: it owns the checkpoint and, afterwards,
 the output, so resume, the output layout and determinism (dialogue *i* is seeded by *i* alone) are
-those of a local run. Each node runs ``workers`` actors, each a ``Shard`` with its own event loop
-and its share of ``llm.concurrent_dialogues``. The prepared worlds (databases included) go into
+those of a local run. The config describes one node: each runs ``workers`` actors, each a ``Shard``
+with its own event loop and its share of the node's ``llm.concurrent_dialogues``. The prepared worlds (databases included) go into
 the object store once, and each node fetches them once for its actors.
 
 Work is handed out as actors free up: each actor holds a few dialogues at a time and gets the next
@@ -89,7 +89,8 @@ def run_on_ray(config: GenerationConfig, worlds: WorldSet, priors: list[Prior] |
         inputs = [ray.put(worlds), ray.put(priors)]
         actor_class = ray.remote(DialogueActor)
         count = len(nodes) * config.workers
-        depth = max(1, config.llm.concurrent_dialogues // count) if config.uses_llm else IN_FLIGHT_WITHOUT_LLM
+        # each node brings its own share: the config describes one node, so nodes add throughput
+        depth = max(1, config.llm.concurrent_dialogues // config.workers) if config.uses_llm else IN_FLIGHT_WITHOUT_LLM
         actors = [actor_class.options(num_cpus=1, max_restarts=RESTARTS, max_task_retries=-1, max_concurrency=depth,
                                       scheduling_strategy="SPREAD").remote(config, str(work), token)
                   for _ in range(count)]

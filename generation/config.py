@@ -105,7 +105,7 @@ class ToolsConfig(_Section):
 
 class LLMConfig(_Section):
     endpoints: EndpointsConfig = Field(default_factory=EndpointsConfig)
-    concurrent_dialogues: int = Field(64, ge=1)
+    concurrent_dialogues: int = Field(64, ge=1)  # in flight at once on this machine (on each node, with ray)
     ramp_up_s: float = Field(0.2, ge=0)  # the first wave of dialogues starts spread over this time
     cache: bool = True  # persistent response cache in <output>/.work/llm_cache.sqlite
 

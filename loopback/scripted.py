@@ -1,7 +1,7 @@
 """A scripted OpenAI-compatible server on 127.0.0.1 that plays every generation role.
 
     python -m loopback.scripted [--latency-ms 0] [--malformed 0.0] [--log FILE] [--seed 0]
-        [--status N] [--fail-every K] [--fresh-tasks] [--infeasible-tasks]
+        [--status N] [--fail-every K] [--fresh-tasks] [--infeasible-tasks] [--slots K]
 
 Prints ``PORT <n>`` once listening. Roles are recognised from the request (tools present: the
 agent; otherwise the "# Role: ..." header of our prompts). With ``--malformed p`` each request
@@ -12,6 +12,8 @@ Outages and accounting checks: ``--status N`` answers every request with HTTP N 
 vLLM's unknown model), ``--fail-every K`` answers every K-th request with HTTP 500.
 ``--fresh-tasks`` makes each task-writer reply new (numbered per request), as a sampling model's
 would be; ``--infeasible-tasks`` makes every written task name a tool that does not exist.
+``--slots K`` serves at most K requests at once, as a serving engine's batch does: the others wait
+for a slot, and the latency counts from when one takes them.
 """
 
 from __future__ import annotations
@@ -65,8 +67,9 @@ def task_variant(message: dict[str, Any], number: int, infeasible: bool, fresh: 
 class Script:
     def __init__(self, latency_ms: float, malformed: float, seed: int, log: str | None, timeout_s: float,
                  status: int | None = None, fail_every: int = 0, fresh_tasks: bool = False,
-                 infeasible_tasks: bool = False) -> None:
+                 infeasible_tasks: bool = False, slots: int = 0) -> None:
         self.latency = latency_ms / 1000
+        self.slots = asyncio.Semaphore(slots) if slots else None
         self.malformed = malformed
         self.rng = random.Random(seed)
         self.log = open(log, "a") if log else None
@@ -83,6 +86,12 @@ class Script:
         return 200
 
     async def handle(self, request: web.Request) -> web.Response:
+        if self.slots is None:
+            return await self._handle(request)
+        async with self.slots:
+            return await self._handle(request)
+
+    async def _handle(self, request: web.Request) -> web.Response:
         # A fixed-latency model of a serving engine: the reply leaves ``latency`` after the request
         # arrived, whatever this process spent composing it (a real server's compute is its latency).
         deadline = asyncio.get_running_loop().time() + self.latency
@@ -136,6 +145,7 @@ def main() -> None:
     parser.add_argument("--fail-every", type=int, default=0, help="answer every K-th request with HTTP 500")
     parser.add_argument("--fresh-tasks", action="store_true", help="a new task-writer reply per request")
     parser.add_argument("--infeasible-tasks", action="store_true", help="written tasks use an unknown tool")
+    parser.add_argument("--slots", type=int, default=0, help="requests served at once (0: no limit)")
     args = parser.parse_args()
     try:
         try:
@@ -144,7 +154,8 @@ def main() -> None:
         except ImportError:
             runner = asyncio.run
         runner(serve(args.port, Script(args.latency_ms, args.malformed, args.seed, args.log, args.timeout_s,
-                                       args.status, args.fail_every, args.fresh_tasks, args.infeasible_tasks)))
+                                       args.status, args.fail_every, args.fresh_tasks, args.infeasible_tasks,
+                                       args.slots)))
     except KeyboardInterrupt:
         sys.exit(0)
 
