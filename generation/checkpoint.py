@@ -52,13 +52,15 @@ def still_to_do(done: dict[int, Any], indices: range) -> list[int]:
     return [i for i in indices if i not in done or done[i].get("retry")]
 
 
-def checkpoint_entry(index: int, outcome: DialogueOutcome) -> str:
-    """A dialogue's checkpoint line; ``retry`` marks one whose endpoint failed, for a rerun to redo."""
+def checkpoint_entry(index: int, outcome: DialogueOutcome, node: str | None = None) -> str:
+    """A dialogue's checkpoint line; ``retry`` marks one whose endpoint failed, for a rerun to redo;
+    ``node``: the Ray node that ran it (a cluster run's only trace of where work went)."""
     # records serialized by pydantic straight to JSON: the contract's row form
     records = ", ".join(r.model_dump_json() for r in outcome.records)
     retry = ', "retry": true' if outcome.retry else ""
+    where = f', "node": {json.dumps(node)}' if node else ""
     return (f'{{"index": {index}, "records": [{records}], "events": {json.dumps(dict(outcome.events))}, '
-            f'"usage": {json.dumps(outcome.usage)}{retry}}}\n')
+            f'"usage": {json.dumps(outcome.usage)}{retry}{where}}}\n')
 
 
 def cut_torn_tail(path: Path) -> None:
@@ -88,6 +90,7 @@ class Finished:
     line: str  # its checkpoint entry
     usage: dict[str, Any] = field(default_factory=dict)
     outages: list[tuple[str, str]] = field(default_factory=list)  # (role, why) of LLM calls that gave up
+    node: str | None = None  # the Ray node that ran it
 
 
 class CheckpointWriter:

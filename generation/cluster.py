@@ -2,9 +2,10 @@
 
 This process stays the run's driver and its only writer: it owns the checkpoint and, afterwards,
 the output, so resume, the output layout and determinism (dialogue *i* is seeded by *i* alone) are
-those of a local run. The config describes one node: each runs ``workers`` actors, each a ``Shard``
-with its own event loop and its share of the node's ``llm.concurrent_dialogues``. The prepared worlds (databases included) go into
-the object store once, and each node fetches them once for its actors.
+those of a local run. The config describes one node: each runs
+``workers`` actors, each a ``Shard`` with its own event loop and its share of the node's
+``llm.concurrent_dialogues``. The prepared worlds (databases included) go into the object store
+once, and each node fetches them once for its actors.
 
 Work is handed out as actors free up: each actor holds a few dialogues at a time and gets the next
 one when one comes back. A node lost mid-run takes its actors with it: Ray restarts them elsewhere
@@ -60,16 +61,16 @@ class DialogueActor:
                 marker = self.work / TOKEN
                 self.shared = marker.is_file() and marker.read_text() == self.token
                 here = self.work if self.shared else Path(tempfile.gettempdir()) / "tooldial" / self.token
-                self.shard = Shard(self.config, worlds, priors, here)
+                self.shard = Shard(self.config, worlds, priors, here, self.node)
         return self.shard
 
-    async def run(self, index: int, inputs: list[Any]) -> tuple[Finished, bool, str]:
-        """The dialogue; whether its requests are in the run's request log; the node that ran it.
+    async def run(self, index: int, inputs: list[Any]) -> tuple[Finished, bool]:
+        """The dialogue, and whether its requests are in the run's request log.
         ``inputs``: the object refs of the worlds and priors, fetched by the first call (a list
         keeps Ray from fetching them for every call; the driver holds them, so an actor restarted
         elsewhere fetches them again)."""
         finished = await (await self._open(inputs)).run(index)
-        return finished, self.shared, self.node
+        return finished, self.shared
 
     async def close(self) -> None:
         if self.shard is not None:
@@ -132,7 +133,7 @@ def _dispatch(ray: Any, actors: list[Any], inputs: list[Any], queue: deque[int],
         if actor in load:
             load[actor] -= 1
         try:
-            finished, seen, node = ray.get(call)
+            finished, seen = ray.get(call)
         except RayActorError as exc:  # restarts used up: the dialogue goes to another actor
             load.pop(actor, None)
             queue.appendleft(index)
@@ -143,7 +144,7 @@ def _dispatch(ray: Any, actors: list[Any], inputs: list[Any], queue: deque[int],
             continue
         writer.add(finished)
         shared = shared and seen
-        per_node[node] += 1
+        per_node[finished.node] += 1
         give(actor)
     return shared, dict(sorted(per_node.items()))
 

@@ -20,9 +20,12 @@ REQUEST_LOG = "requests.log"  # in .work/: every LLM request sent, by role and o
 
 
 class Shard:
-    def __init__(self, config: GenerationConfig, worlds: WorldSet, priors: list[Prior] | None, work: Path) -> None:
-        """``work``: where the LLM cache and request log live (the run's ``.work``, or a node's own)."""
+    def __init__(self, config: GenerationConfig, worlds: WorldSet, priors: list[Prior] | None, work: Path,
+                 node: str | None = None) -> None:
+        """``work``: where the LLM cache and request log live (the run's ``.work``, or a node's own);
+        ``node``: the Ray node this shard runs on, if any."""
         self.worlds = worlds
+        self.node = node
         self.priors = priors
         self.llm = LLMPool(config.llm.endpoints, work / "llm_cache.sqlite" if config.llm.cache else None,
                            work / REQUEST_LOG) if config.uses_llm else None
@@ -36,7 +39,7 @@ class Shard:
 
     async def run(self, index: int) -> Finished:
         outcome = await self.episodes.run(self._world(index), index, self._prior(index))
-        return Finished(index, checkpoint_entry(index, outcome), outcome.usage, outcome.outages)
+        return Finished(index, checkpoint_entry(index, outcome, self.node), outcome.usage, outcome.outages, self.node)
 
     async def close(self) -> None:
         if self.llm is not None:

@@ -37,17 +37,25 @@ def _start(config: Path | None, output: Path, address: str, *args: str) -> subpr
                             env={**os.environ, **LOOPBACK_ENV})
 
 
-def _checkpointed(output: Path) -> list[int]:
+def _entries(output: Path) -> list[dict]:
     path = output / ".work" / "dialogues.jsonl"
     if not path.exists():
         return []
-    return [json.loads(line)["index"] for line in path.read_text().splitlines(keepends=True) if line.endswith("\n")]
+    return [json.loads(line) for line in path.read_text().splitlines(keepends=True) if line.endswith("\n")]
 
 
-def _wait_for(output: Path, count: int, run: subprocess.Popen) -> None:
-    while len(_checkpointed(output)) < count and run.poll() is None:
+def _checkpointed(output: Path) -> list[int]:
+    return [entry["index"] for entry in _entries(output)]
+
+
+def _wait_for(output: Path, count: int, run: subprocess.Popen, nodes: int = 1) -> None:
+    """Until ``count`` dialogues are checkpointed, from at least ``nodes`` nodes."""
+    while run.poll() is None:
+        entries = _entries(output)
+        if len(entries) >= count and len({e.get("node") for e in entries}) >= nodes:
+            return
         time.sleep(0.02)
-    assert run.poll() is None, run.communicate()[1][-2000:]
+    raise AssertionError(run.communicate()[1][-2000:])
 
 
 def _same_records(one: Path, other: Path) -> None:
@@ -63,7 +71,7 @@ def test_a_node_lost_mid_run_costs_no_dialogue_and_the_records_match_one_process
         local = run_cli("--config", str(config), "--output", str(tmp_path / "local"), timeout=600)
         assert local.returncode == 0, local.stderr[-2000:]
         run = _start(config, tmp_path / "ray", cluster.address)
-        _wait_for(tmp_path / "ray", total // 4, run)
+        _wait_for(tmp_path / "ray", total // 4, run, nodes=2)  # both nodes at work
         cluster.remove_node()  # a crash: its raylet, object store and actor go at once
         _, stderr = run.communicate(timeout=600)
     assert run.returncode == 0, stderr[-3000:]
