@@ -38,6 +38,8 @@ from .worlds import WorldSet
 RESTARTS = 3  # per actor: a node lost now and then, not a crash loop
 TOKEN = "ray.token"  # in .work/: lets an actor tell whether it sees this run's output folder
 IN_FLIGHT_WITHOUT_LLM = 2  # dialogues held by an actor when nothing waits on a server: one runs, one queued
+ACTOR_CPUS = 0.01  # reserved per actor: see _actor
+CLOSE_S = 30  # for the actors to flush their caches at the end
 
 
 class DialogueActor:
@@ -54,7 +56,10 @@ class DialogueActor:
         self.shared = False
         self._opening = asyncio.Lock()
 
-    async def _open(self, inputs: list[Any]) -> Shard:
+    async def open(self, inputs: list[Any]) -> None:
+        """Fetch the worlds and priors (``inputs``: their object refs, in a list so that Ray leaves
+        them to this method) and get ready to run dialogues. The driver calls it first; a restarted
+        actor's first ``run`` does (the driver still holds the refs)."""
         async with self._opening:
             if self.shard is None:
                 worlds, priors = await asyncio.gather(*inputs)
@@ -62,19 +67,31 @@ class DialogueActor:
                 self.shared = marker.is_file() and marker.read_text() == self.token
                 here = self.work if self.shared else Path(tempfile.gettempdir()) / "tooldial" / self.token
                 self.shard = Shard(self.config, worlds, priors, here, self.node)
-        return self.shard
 
     async def run(self, index: int, inputs: list[Any]) -> tuple[Finished, bool]:
-        """The dialogue, and whether its requests are in the run's request log.
-        ``inputs``: the object refs of the worlds and priors, fetched by the first call (a list
-        keeps Ray from fetching them for every call; the driver holds them, so an actor restarted
-        elsewhere fetches them again)."""
-        finished = await (await self._open(inputs)).run(index)
-        return finished, self.shared
+        """The dialogue, and whether its requests are in the run's request log."""
+        await self.open(inputs)
+        return await self.shard.run(index), self.shared
 
     async def close(self) -> None:
         if self.shard is not None:
             await self.shard.close()
+
+
+def check_cluster(address: str) -> None:
+    """What can be told before the worlds are built: Ray is installed, and a HOST:PORT listens (Ray
+    itself keeps retrying an address nobody listens on for minutes)."""
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        raise InputError("--ray needs Ray on this machine and every node: pip install 'tooldial[ray]'") from None
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # "auto", "local": Ray finds (or starts) the cluster and says what went wrong
+    try:
+        socket.create_connection((host, int(port)), timeout=10).close()
+    except OSError as exc:
+        raise InputError(f"cannot join the Ray cluster at {address}: {exc.strerror or exc}") from None
 
 
 def run_on_ray(config: GenerationConfig, worlds: WorldSet, priors: list[Prior] | None, todo: list[int],
@@ -85,40 +102,68 @@ def run_on_ray(config: GenerationConfig, worlds: WorldSet, priors: list[Prior] |
     try:
         token = uuid.uuid4().hex
         (work / TOKEN).write_text(token)
-        nodes = [n for n in ray.nodes() if n["Alive"]]
+        # a head started with --num-cpus 0 is meant to take no work
+        nodes = [n["NodeID"] for n in ray.nodes() if n["Alive"] and n["Resources"].get("CPU", 0) > 0]
+        if not nodes:
+            raise InputError(f"the Ray cluster at {config.ray} has no node with CPUs to run dialogues on")
         # one object each: a node fetches it once, whatever the number of its actors
         inputs = [ray.put(worlds), ray.put(priors)]
-        actor_class = ray.remote(DialogueActor)
-        count = len(nodes) * config.workers
         # each node brings its own share: the config describes one node, so nodes add throughput
         depth = max(1, config.llm.concurrent_dialogues // config.workers) if config.uses_llm else IN_FLIGHT_WITHOUT_LLM
-        actors = [actor_class.options(num_cpus=1, max_restarts=RESTARTS, max_task_retries=-1, max_concurrency=depth,
-                                      scheduling_strategy="SPREAD").remote(config, str(work), token)
-                  for _ in range(count)]
+        actors = [_actor(ray, config, node, depth, work, token) for node in nodes for _ in range(config.workers)]
         writer = CheckpointWriter(work / "dialogues.jsonl", len(todo))
         try:
-            shared, per_node = _dispatch(ray, actors, inputs, deque(todo), depth, writer,
-                                         config.llm.ramp_up_s / depth if config.uses_llm else 0.0)
+            live = _opened(ray, actors, inputs)
+            ramp_s = config.llm.ramp_up_s / depth if config.uses_llm else 0.0
+            shared, per_node = _dispatch(ray, live, inputs, deque(todo), depth, writer, ramp_s)
         finally:
             phase = writer.close()
-        _close(ray, actors)
-        return {**phase, "requests_logged": shared, "actors": count, "dialogues_per_node": per_node}
+            _close(ray, actors)
+        return {**phase, "requests_logged": shared, "actors": len(actors), "dialogues_per_node": per_node}
     finally:
         ray.shutdown()
+
+
+def _actor(ray: Any, config: GenerationConfig, node: str, depth: int, work: Path, token: str) -> Any:
+    """An actor on ``node``. It reserves a sliver of a CPU (it mostly waits on servers), so one
+    restarted after its node is lost finds room on the nodes left; the affinity is soft for the
+    same reason. (With no CPU at all, Ray 2.60 ignores a soft affinity: all went to one node.)"""
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    return ray.remote(DialogueActor).options(
+        num_cpus=ACTOR_CPUS, max_restarts=RESTARTS, max_task_retries=-1, max_concurrency=depth if config.uses_llm else 1,
+        scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=True)).remote(config, str(work), token)
+
+
+def _opened(ray: Any, actors: list[Any], inputs: list[Any]) -> list[Any]:
+    """The actors that fetched their inputs and are ready, so the first wave starts as ramped."""
+    from ray.exceptions import RayActorError
+
+    live, error = [], None
+    for actor, call in [(actor, actor.open.remote(inputs)) for actor in actors]:
+        try:
+            ray.get(call)
+            live.append(actor)
+        except RayActorError as exc:
+            error = exc
+    if not live:
+        raise InputError(f"no Ray actor could start: {_first_line(error)}")
+    return live
 
 
 def _dispatch(ray: Any, actors: list[Any], inputs: list[Any], queue: deque[int], depth: int,
               writer: CheckpointWriter, ramp_s: float) -> tuple[bool, dict[str, int]]:
     """Keep ``depth`` dialogues on every actor until ``queue`` is empty and all came back; whether
     every actor shared the run's request log, and how many dialogues each node ran."""
-    from ray.exceptions import RayActorError
+    from ray.exceptions import ObjectLostError, RayActorError
 
     held: dict[Any, tuple[Any, int]] = {}  # call -> (actor, dialogue index)
-    load = {actor: 0 for actor in actors}
+    load = {actor: 0 for actor in actors}  # the live actors and the dialogues each holds
     shared, per_node = True, Counter()
 
     def give(actor: Any) -> None:
-        if queue:
+        if queue and load:
+            actor = actor if actor in load else min(load, key=load.get)
             index = queue.popleft()
             held[actor.run.remote(index, inputs)] = (actor, index)
             load[actor] += 1
@@ -134,13 +179,14 @@ def _dispatch(ray: Any, actors: list[Any], inputs: list[Any], queue: deque[int],
             load[actor] -= 1
         try:
             finished, seen = ray.get(call)
-        except RayActorError as exc:  # restarts used up: the dialogue goes to another actor
-            load.pop(actor, None)
+        except (RayActorError, ObjectLostError) as exc:  # restarts used up, or its result lost with a node
+            if isinstance(exc, RayActorError):
+                load.pop(actor, None)
             queue.appendleft(index)
             if not load:
-                raise InputError(f"every Ray actor died (last: {exc.__class__.__name__}); finished dialogues are "
-                                 "kept, rerun the same command to resume") from None
-            give(min(load, key=load.get))
+                raise InputError(f"every Ray actor died ({_first_line(exc)}); finished dialogues are kept, "
+                                 "rerun the same command to resume") from None
+            give(actor)
             continue
         writer.add(finished)
         shared = shared and seen
@@ -150,36 +196,29 @@ def _dispatch(ray: Any, actors: list[Any], inputs: list[Any], queue: deque[int],
 
 
 def _close(ray: Any, actors: list[Any]) -> None:
-    """Flush each live actor's cache and request log (a dead one has nothing left to flush)."""
-    from ray.exceptions import RayActorError
+    """Flush the live actors' caches and request logs (a dead one has nothing left to flush)."""
+    from ray.exceptions import RayError
 
-    for call in [actor.close.remote() for actor in actors]:
+    calls = [actor.close.remote() for actor in actors]
+    ready, _ = ray.wait(calls, num_returns=len(calls), timeout=CLOSE_S)
+    for call in ready:
         try:
-            ray.get(call, timeout=30)
-        except (RayActorError, ray.exceptions.GetTimeoutError):
+            ray.get(call)
+        except RayError:
             pass
 
 
 def _connect(address: str) -> Any:
-    try:
-        import ray
-    except ImportError:
-        raise InputError("--ray needs Ray on this machine and every node: pip install 'tooldial[ray]'") from None
+    check_cluster(address)
+    import ray
+
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    _check_reachable(address)
     try:
         ray.init(address=address, logging_level=logging.WARNING, configure_logging=True)
     except (ConnectionError, ValueError, RuntimeError) as exc:
-        raise InputError(f"cannot join the Ray cluster at {address}: {str(exc).splitlines()[0]}") from None
+        raise InputError(f"cannot join the Ray cluster at {address}: {_first_line(exc)}") from None
     return ray
 
 
-def _check_reachable(address: str) -> None:
-    """A HOST:PORT nobody listens on: say so now (Ray itself keeps retrying for minutes)."""
-    host, _, port = address.removeprefix("ray://").rpartition(":")
-    if not host or not port.isdigit():
-        return  # "auto", "local": Ray finds (or starts) the cluster and says what went wrong
-    try:
-        socket.create_connection((host, int(port)), timeout=10).close()
-    except OSError as exc:
-        raise InputError(f"cannot join the Ray cluster at {address}: {exc.strerror or exc}") from None
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]

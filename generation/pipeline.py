@@ -54,6 +54,10 @@ class GenerationPipeline:
         start = time.perf_counter()
         config = self.config
         require_wandb(config.wandb)
+        if config.ray:
+            from .cluster import check_cluster
+
+            check_cluster(config.ray)
         folder = RunFolder(self.output)
         folder.claim()
         self.worlds: WorldSet = open_worlds(WorldsRequest(

@@ -23,12 +23,13 @@ class Shard:
     def __init__(self, config: GenerationConfig, worlds: WorldSet, priors: list[Prior] | None, work: Path,
                  node: str | None = None) -> None:
         """``work``: where the LLM cache and request log live (the run's ``.work``, or a node's own);
-        ``node``: the Ray node this shard runs on, if any."""
+        ``node``: the Ray node this shard runs on, if any: its dialogues may have been begun by an
+        actor lost with its node, so the cache is searched for their earlier calls."""
         self.worlds = worlds
         self.node = node
         self.priors = priors
         self.llm = LLMPool(config.llm.endpoints, work / "llm_cache.sqlite" if config.llm.cache else None,
-                           work / REQUEST_LOG) if config.uses_llm else None
+                           work / REQUEST_LOG, shared_cache=node is not None) if config.uses_llm else None
         self.episodes = Episodes(config.episode_settings(), self.llm)
 
     def _prior(self, index: int) -> Prior | None:

@@ -1,3 +1,4 @@
+import pickle
 import sqlite3
 
 import pytest
@@ -21,6 +22,24 @@ def test_copies_are_isolated_and_keep_state(clubs):
     assert a.run("SELECT Earnings FROM player WHERE Player_ID = 1", {}, writes=False, limits=limits).rows == [{"Earnings": 0.0}]
     assert b.run("SELECT Earnings FROM player WHERE Player_ID = 1", {}, writes=False, limits=limits).rows == [{"Earnings": 1037.0}]
     assert a.state_hash() != clubs.base_hash and b.state_hash() == clubs.base_hash
+
+
+@pytest.mark.parametrize("journal", ["delete", "wal"])
+def test_a_pickled_database_works_without_its_file_and_hashes_alike(tmp_path, journal):
+    """As a Ray node gets it: copies of the unpickled database behave as the original's, whatever
+    the source's journal mode (a WAL header cannot be opened in memory), with no file to read."""
+    path = build_clubs(tmp_path / "clubs.sqlite")
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA journal_mode={journal}")
+    original = SqlDatabase("clubs", path)
+    path.unlink()
+    sent = pickle.loads(pickle.dumps(original))
+    assert sent.fingerprint == original.fingerprint and sent.base_hash == original.base_hash
+    update = "UPDATE player SET Earnings = 0 WHERE Player_ID = :id"
+    copies = [db.copy() for db in (original, sent)]
+    for copy in copies:
+        copy.run(update, {"id": 1}, writes=True, limits=QueryLimits())
+    assert copies[0].state_hash() == copies[1].state_hash() == state_hash(copies[1].conn) != sent.base_hash
 
 
 def test_state_hash_ignores_row_order(tmp_path):

@@ -4,6 +4,7 @@ byte-identical to a single-process run of the same config and seed."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -11,16 +12,19 @@ import socket
 import subprocess
 import sys
 import time
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
 
+from common.errors import InputError
+from generation.checkpoint import CheckpointWriter, Finished
 from loopback.base import llm_config, scripted_server
 from loopback.ray_cluster import LOOPBACK_ENV, loopback_cluster
 from tests.conftest import ROOT, read_jsonl, run_cli
 
-pytest.importorskip("ray")
-pytestmark = pytest.mark.ray
+# not importorskip: importing Ray here would fix its node address before LOOPBACK_ENV is set
+pytestmark = [pytest.mark.ray, pytest.mark.skipif(find_spec("ray") is None, reason="Ray is not installed")]
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +68,8 @@ def _same_records(one: Path, other: Path) -> None:
 
 
 def test_a_node_lost_mid_run_costs_no_dialogue_and_the_records_match_one_process(cluster, tmp_path):
-    total = 32
-    with scripted_server("--latency-ms", "40") as url:
+    total = 48  # three waves of 8 dialogues on each node: the loss comes mid-run
+    with scripted_server("--latency-ms", "100") as url:
         config = llm_config("llm_user_oriented_sql", url, tmp_path / "c.yaml", num_dialogues=total,
                             llm={"concurrent_dialogues": 8})
         local = run_cli("--config", str(config), "--output", str(tmp_path / "local"), timeout=600)
@@ -111,3 +115,54 @@ def test_an_unreachable_cluster_is_one_line(tmp_path):
     last = proc.stderr.strip().splitlines()[-1]
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     assert last.startswith(f"error: cannot join the Ray cluster at {address}: Connection refused"), last
+
+
+def _dispatch_with_dying_actors(work: str) -> tuple[list[int], str]:
+    """In a fresh interpreter (Ray stays out of the test process): two actors with no restarts
+    left, one dying on its third call, then a pair that both die. The indices written, the error."""
+    os.environ.update(LOOPBACK_ENV)
+    import ray
+    from collections import deque
+
+    from generation.cluster import _dispatch
+
+    class Fragile:  # defined here, so that Ray ships it by value to workers that cannot import tests
+        """Runs dialogue i by returning its line; its process dies on its ``dies_at``-th call, with
+        other calls in flight."""
+
+        def __init__(self, dies_at: int | None) -> None:
+            self.dies_at, self.calls = dies_at, 0
+
+        async def run(self, index: int, inputs: list) -> tuple[Finished, bool]:
+            self.calls += 1
+            if self.calls == self.dies_at:
+                await asyncio.sleep(0.005)  # the calls before it are held, not finished
+                os._exit(1)
+            await asyncio.sleep(0.01)
+            return Finished(index, json.dumps({"index": index}) + "\n", node="n"), True
+
+    ray.init(address="local", num_cpus=2, include_dashboard=False, logging_level="ERROR")  # not the fixture's
+    try:
+        fragile = ray.remote(Fragile).options(max_restarts=0, max_concurrency=3)
+        writer = CheckpointWriter(Path(work) / "dialogues.jsonl", 20)
+        _dispatch(ray, [fragile.remote(3), fragile.remote(None)], [], deque(range(20)), 3, writer, 0.0)
+        writer.close()
+        written = [json.loads(line)["index"] for line in (Path(work) / "dialogues.jsonl").read_text().splitlines()]
+        try:
+            doomed = CheckpointWriter(Path(work) / "doomed.jsonl", 4)
+            _dispatch(ray, [fragile.remote(1), fragile.remote(1)], [], deque(range(4)), 1, doomed, 0.0)
+        except InputError as exc:
+            return written, str(exc)
+        return written, ""
+    finally:
+        ray.shutdown()
+
+
+def test_dialogues_of_an_actor_gone_for_good_go_to_the_others_once(tmp_path):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        written, error = pool.submit(_dispatch_with_dying_actors, str(tmp_path)).result(timeout=300)
+    assert sorted(written) == list(range(20))  # the dead actor's dialogues ran on the other, each once
+    assert error.startswith("every Ray actor died (") and "rerun the same command to resume" in error

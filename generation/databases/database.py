@@ -109,7 +109,9 @@ class SqlDatabase:
         """Pickled (to reach another process or node) as the template's bytes: the source file
         need not exist where it is unpickled. Cached source results are not sent."""
         state = {**self.__dict__, "source_cache": {}}
-        state["_template"] = self._template.serialize()
+        image = bytearray(self._template.serialize())
+        image[18:20] = b"\x01\x01"  # a WAL source's header says WAL, which no in-memory database opens
+        state["_template"] = bytes(image)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:

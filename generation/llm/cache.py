@@ -29,7 +29,9 @@ class ResponseCache:
     loses at most that much, which a resumed run asks again.
     """
 
-    def __init__(self, path: Path, flush_every: int = 64, flush_after_s: float = 0.1) -> None:
+    def __init__(self, path: Path, flush_every: int = 64, flush_after_s: float = 0.1, shared: bool = False) -> None:
+        """``shared``: other processes may ask this cache for dialogues that were begun elsewhere
+        (Ray actors taking over a lost node's dialogues), so it is always searched."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
@@ -37,8 +39,8 @@ class ResponseCache:
         self._conn.execute("PRAGMA busy_timeout=10000")  # worker processes share the file
         self._conn.execute("CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, body TEXT NOT NULL)")
         # A file empty when opened holds nothing this process could find but what it wrote itself
-        # (workers never share a dialogue): a fresh run looks up only keys it has written.
-        self._lookups = self._conn.execute("SELECT 1 FROM responses LIMIT 1").fetchone() is not None
+        # (forked workers never share a dialogue): a fresh run looks up only keys it has written.
+        self._lookups = shared or self._conn.execute("SELECT 1 FROM responses LIMIT 1").fetchone() is not None
         self._written: set[str] = set()  # 64-bit key prefixes, while lookups are off
         self._pending: dict[str, str] = {}
         self._oldest = 0.0

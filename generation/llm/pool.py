@@ -11,9 +11,11 @@ from .request_log import RequestLog
 
 
 class LLMPool:
-    def __init__(self, endpoints: EndpointsConfig, cache_path: Path | None, request_log: Path | None = None) -> None:
+    def __init__(self, endpoints: EndpointsConfig, cache_path: Path | None, request_log: Path | None = None,
+                 shared_cache: bool = False) -> None:
+        """``shared_cache``: see ``ResponseCache``."""
         self.endpoints = endpoints
-        self.cache = ResponseCache(cache_path) if cache_path is not None else None
+        self.cache = ResponseCache(cache_path, shared=shared_cache) if cache_path is not None else None
         self.request_log = RequestLog(request_log) if request_log is not None else None
         self._clients: dict[str, LLMClient] = {}
 
