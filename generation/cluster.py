@@ -111,13 +111,15 @@ def run_on_ray(config: GenerationConfig, worlds: WorldSet, priors: list[Prior] |
         # each node brings its own share: the config describes one node, so nodes add throughput
         depth = max(1, config.llm.concurrent_dialogues // config.workers) if config.uses_llm else IN_FLIGHT_WITHOUT_LLM
         actors = [_actor(ray, config, node, depth, work, token) for node in nodes for _ in range(config.workers)]
-        writer = CheckpointWriter(work / "dialogues.jsonl", len(todo))
         try:
             live = _opened(ray, actors, inputs)
+            writer = CheckpointWriter(work / "dialogues.jsonl", len(todo))  # its phase starts with the dialogues
             ramp_s = config.llm.ramp_up_s / depth if config.uses_llm else 0.0
-            shared, per_node = _dispatch(ray, live, inputs, deque(todo), depth, writer, ramp_s)
+            try:
+                shared, per_node = _dispatch(ray, live, inputs, deque(todo), depth, writer, ramp_s)
+            finally:
+                phase = writer.close()
         finally:
-            phase = writer.close()
             _close(ray, actors)
         return {**phase, "requests_logged": shared, "actors": len(actors), "dialogues_per_node": per_node}
     finally:

@@ -68,8 +68,10 @@ def report(label: str, stats: dict, flight: int, latency: float,
     if server_slots:
         bound = max(bound, sum(requests) * latency / server_slots)
     rate, ideal = len(requests) / seconds, len(requests) / bound
+    seen = stats["llm"]["total"]["mean_latency_s"]  # per answered call, retries included
     print(f"  {label:<34} {len(requests):>4} dialogues, {sum(requests):>5} requests in {seconds:6.2f} s: "
-          f"{rate:5.2f} dialogues/s; ideal {ideal:5.2f} ({rate / ideal:.0%} of it)")
+          f"{rate:5.2f} dialogues/s; ideal {ideal:5.2f} ({rate / ideal:.0%} of it); "
+          f"{seen * 1000:.0f} ms per request as the client saw it")
     return rate, ideal
 
 
