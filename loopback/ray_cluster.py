@@ -39,6 +39,10 @@ def main() -> None:
         "num_cpus": args.cpus, "include_dashboard": False, "_system_config": FAST_HEALTH_CHECKS})
     workers = [cluster.add_node(num_cpus=args.cpus) for _ in range(args.nodes - 1)]
     cluster.wait_for_nodes()
+    outward = [n.node_ip_address for n in cluster.list_all_nodes() if n.node_ip_address != "127.0.0.1"]
+    if outward:  # the tests promise loopback only
+        cluster.shutdown()
+        sys.exit(f"nodes not on loopback: {outward}")
     stop, remove = threading.Event(), threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGUSR1, lambda *_: remove.set())

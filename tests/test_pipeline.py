@@ -7,8 +7,10 @@ import subprocess
 import sys
 import time
 
+import pytest
 from datasets import load_from_disk
 
+from generation.config import load_config
 from generation.records import DialogueRecord
 from tests.conftest import ROOT, read_jsonl, run_cli
 
@@ -101,3 +103,9 @@ def test_continue_from_earlier_records(demo_run, tmp_path):
         assert len(record.messages) > len(source.messages)
         assert len(record.tasks) > len(source.tasks)
         assert record.validation.passed
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "configs" / "generation").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_generation_config_loads(path):
+    config = load_config(path, {})
+    assert config.num_dialogues >= 1 and (config.ray is None or path.name.startswith("ray_"))

@@ -143,6 +143,7 @@ def _dispatch_with_dying_actors(work: str) -> tuple[list[int], str]:
 
     ray.init(address="local", num_cpus=2, include_dashboard=False, logging_level="ERROR")  # not the fixture's
     try:
+        assert [n["NodeManagerAddress"] for n in ray.nodes()] == ["127.0.0.1"]
         fragile = ray.remote(Fragile).options(max_restarts=0, max_concurrency=3)
         writer = CheckpointWriter(Path(work) / "dialogues.jsonl", 20)
         _dispatch(ray, [fragile.remote(3), fragile.remote(None)], [], deque(range(20)), 3, writer, 0.0)
