@@ -24,6 +24,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--output-dir", help="overrides output_dir")
     parser.add_argument("--trials", type=int, help="overrides trials")
     parser.add_argument("--k", type=int, help="overrides k")
+    parser.add_argument("--ray", metavar="ADDRESS", help="evaluate the models side by side on a Ray cluster "
+                        "(auto, HOST:PORT): one GPU each for a model we serve; overrides ray")
     return parser.parse_args(argv)
 
 
@@ -36,13 +38,16 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _exit_on_signal)
-    from .config import ConfigError, load_config
+    from common.errors import InputError
+
+    from .config import load_config
     from .run import EvaluationError, evaluate
 
     try:
-        config = load_config(args.config, {"output_dir": args.output_dir, "trials": args.trials, "k": args.k})
+        config = load_config(args.config, {"output_dir": args.output_dir, "trials": args.trials, "k": args.k,
+                                           "ray": args.ray})
         table, failures = evaluate(config)
-    except (ConfigError, EvaluationError) as exc:
+    except (InputError, EvaluationError) as exc:  # bad config, no cluster, a model that cannot be served
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(table)

@@ -48,6 +48,7 @@ class EvaluationConfig(BaseModel):
     models: list[ModelSpec]
     benchmarks: BenchmarksConfig
     wandb: WandbConfig = Field(default_factory=WandbConfig)
+    ray: str | None = None  # a Ray cluster to evaluate the models on side by side (see cluster.py)
 
     @model_validator(mode="after")
     def _checks(self) -> "EvaluationConfig":

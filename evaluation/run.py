@@ -60,13 +60,20 @@ def evaluate(config: EvaluationConfig) -> tuple[str, list[str]]:
             spec.check()
         except ServingError as exc:
             raise EvaluationError(str(exc) if spec.path else f"model {spec.name!r}: {exc}") from None
-    results: dict[str, dict[str, Any]] = {}
-    by_model: dict[str, list[TrialOutcome]] = {}
-    summaries: dict[str, dict[str, Any]] = {}
-    failures: list[str] = []
-    for spec in config.models:
-        outcomes = _evaluate_model(config, spec, output / spec.name, summaries.setdefault(spec.name, {}), failures)
-        results[spec.name], by_model[spec.name] = model_results(outcomes, config.k), outcomes
+    done: dict[str, tuple[list[TrialOutcome], dict[str, Any], list[str]]] = {}
+    if config.ray:
+        from .cluster import models_on_ray
+
+        finished = models_on_ray(config, output, evaluate_model)
+    else:
+        finished = (evaluate_model(config, spec, output) for spec in config.models)
+    for spec, outcomes, summary, failed in finished:  # as each model finishes (in a row, or side by side)
+        done[spec.name] = (outcomes, summary, failed)
+        # in the config's order whatever the order of finishing: the first model is the baseline
+        by_model = {m.name: done[m.name][0] for m in config.models if m.name in done}
+        summaries = {m.name: done[m.name][1] for m in config.models if m.name in done}
+        failures = [f for m in config.models if m.name in done for f in done[m.name][2]]
+        results = {name: model_results(outcomes, config.k) for name, outcomes in by_model.items()}
         compared = compare_models(by_model, HEADLINE, column_strata)
         write_report(output, results, config.k, {"summaries": summaries, "failures": failures}, compared)  # after each model
         if config.wandb.project:
@@ -74,9 +81,18 @@ def evaluate(config: EvaluationConfig) -> tuple[str, list[str]]:
                 log_wandb(config.wandb, spec.name, results[spec.name], outcomes, config.model_dump(mode="json"),
                           several=len(config.models) > 1)
             except Exception as exc:  # W&B down must not cost the results, which are on disk already
-                failures.append(f"{spec.name} / wandb: {type(exc).__name__}: {exc}")
+                failed.append(f"{spec.name} / wandb: {type(exc).__name__}: {exc}")
+    failures = [f for m in config.models if m.name in done for f in done[m.name][2]]
     return write_report(output, results, config.k, {"summaries": summaries, "failures": failures},
                         compare_models(by_model, HEADLINE, column_strata)), failures
+
+
+def evaluate_model(config: EvaluationConfig, spec: Any, output: Path) -> tuple[Any, list[TrialOutcome], dict, list[str]]:
+    """One model on every selected benchmark: the model, its outcomes, summaries per benchmark and failures."""
+    summaries: dict[str, Any] = {}
+    failures: list[str] = []
+    outcomes = _evaluate_model(config, spec, output / spec.name, summaries, failures)
+    return spec, outcomes, summaries, failures
 
 
 def _evaluate_model(config: EvaluationConfig, spec: Any, model_dir: Path, summaries: dict[str, Any],

@@ -17,9 +17,6 @@ so a dialogue rerun after a loss is neither lost nor written twice.
 from __future__ import annotations
 
 import asyncio
-import logging
-import os
-import socket
 import tempfile
 import time
 import uuid
@@ -28,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from common.errors import InputError
+from common.ray_cluster import connect, first_line
 
 from .checkpoint import CheckpointWriter, Finished
 from .config import GenerationConfig
@@ -78,27 +76,11 @@ class DialogueActor:
             await self.shard.close()
 
 
-def check_cluster(address: str) -> None:
-    """What can be told before the worlds are built: Ray is installed, and a HOST:PORT listens (Ray
-    itself keeps retrying an address nobody listens on for minutes)."""
-    try:
-        import ray  # noqa: F401
-    except ImportError:
-        raise InputError("--ray needs Ray on this machine and every node: pip install 'tooldial[ray]'") from None
-    host, _, port = address.removeprefix("ray://").rpartition(":")
-    if not host or not port.isdigit():
-        return  # "auto", "local": Ray finds (or starts) the cluster and says what went wrong
-    try:
-        socket.create_connection((host, int(port)), timeout=10).close()
-    except OSError as exc:
-        raise InputError(f"cannot join the Ray cluster at {address}: {exc.strerror or exc}") from None
-
-
 def run_on_ray(config: GenerationConfig, worlds: WorldSet, priors: list[Prior] | None, todo: list[int],
                work: Path) -> dict[str, Any]:
     """Run dialogues ``todo`` on the cluster at ``config.ray``, appending each to the checkpoint in
     ``work`` as it comes back; the phase of the run (see ``CheckpointWriter.close``)."""
-    ray = _connect(config.ray)
+    ray = connect(config.ray)
     try:
         token = uuid.uuid4().hex
         (work / TOKEN).write_text(token)
@@ -149,7 +131,7 @@ def _opened(ray: Any, actors: list[Any], inputs: list[Any]) -> list[Any]:
         except RayActorError as exc:
             error = exc
     if not live:
-        raise InputError(f"no Ray actor could start: {_first_line(error)}")
+        raise InputError(f"no Ray actor could start: {first_line(error)}")
     return live
 
 
@@ -186,7 +168,7 @@ def _dispatch(ray: Any, actors: list[Any], inputs: list[Any], queue: deque[int],
                 load.pop(actor, None)
             queue.appendleft(index)
             if not load:
-                raise InputError(f"every Ray actor died ({_first_line(exc)}); finished dialogues are kept, "
+                raise InputError(f"every Ray actor died ({first_line(exc)}); finished dialogues are kept, "
                                  "rerun the same command to resume") from None
             give(actor)
             continue
@@ -208,19 +190,3 @@ def _close(ray: Any, actors: list[Any]) -> None:
             ray.get(call)
         except RayError:
             pass
-
-
-def _connect(address: str) -> Any:
-    check_cluster(address)
-    import ray
-
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    try:
-        ray.init(address=address, logging_level=logging.WARNING, configure_logging=True)
-    except (ConnectionError, ValueError, RuntimeError) as exc:
-        raise InputError(f"cannot join the Ray cluster at {address}: {_first_line(exc)}") from None
-    return ray
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]

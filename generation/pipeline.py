@@ -55,7 +55,7 @@ class GenerationPipeline:
         config = self.config
         require_wandb(config.wandb)
         if config.ray:
-            from .cluster import check_cluster
+            from common.ray_cluster import check_cluster
 
             check_cluster(config.ray)
         folder = RunFolder(self.output)

@@ -167,3 +167,25 @@ def test_dialogues_of_an_actor_gone_for_good_go_to_the_others_once(tmp_path):
         written, error = pool.submit(_dispatch_with_dying_actors, str(tmp_path)).result(timeout=300)
     assert sorted(written) == list(range(20))  # the dead actor's dialogues ran on the other, each once
     assert error.startswith("every Ray actor died (") and "rerun the same command to resume" in error
+
+
+def test_a_sweep_evaluates_its_models_side_by_side_with_the_same_results(cluster, tmp_path):
+    def evaluate(output: Path, *extra: str) -> dict:
+        config = {"output_dir": str(output), "trials": 2, "k": 2, "benchmarks": {"sqlbench": {"tasks_per_database": 1}},
+                  "models": [{"name": name, "endpoint": {"base_url": url, "model": "scripted", "timeout_s": 5}}
+                             for name in ("first", "second")]}
+        path = tmp_path / f"{output.name}.yaml"
+        path.write_text(json.dumps(config))
+        proc = subprocess.run([sys.executable, "-m", "evaluation", "--config", str(path), *extra], cwd=ROOT,
+                              capture_output=True, text=True, timeout=600, env={**os.environ, **LOOPBACK_ENV})
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        return json.loads((output / "results.json").read_text())
+
+    with scripted_server() as url:
+        in_a_row = evaluate(tmp_path / "row")
+        side_by_side = evaluate(tmp_path / "ray", "--ray", cluster.address)
+    assert (tmp_path / "ray" / ".ray.token").is_file() and not (tmp_path / "row" / ".ray.token").exists()
+    assert list(side_by_side["models"]) == ["first", "second"]  # the config's order, whichever finished first
+    assert side_by_side["models"] == in_a_row["models"] and side_by_side["comparisons"] == in_a_row["comparisons"]
+    for name in ("first", "second"):
+        assert (tmp_path / "ray" / name / "sqlbench" / "outcomes.jsonl").read_text().count("\n") == 6
