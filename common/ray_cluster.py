@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import uuid
+from pathlib import Path
 from typing import Any
 
 from .errors import InputError
@@ -37,6 +39,22 @@ def connect(address: str) -> Any:
     except (ConnectionError, ValueError, RuntimeError) as exc:
         raise InputError(f"cannot join the Ray cluster at {address}: {first_line(exc)}") from None
     return ray
+
+
+MARK = ".ray.token"  # written in a folder the driver shares with its tasks, if they can see it
+
+
+def mark_folder(folder: Path) -> str:
+    """Mark ``folder`` for this run; a task that reads the mark back sees the same folder (this
+    machine, or a filesystem the nodes share)."""
+    token = uuid.uuid4().hex
+    (folder / MARK).write_text(token)
+    return token
+
+
+def sees_folder(folder: Path, token: str) -> bool:
+    marker = folder / MARK
+    return marker.is_file() and marker.read_text() == token
 
 
 def first_line(exc: BaseException) -> str:

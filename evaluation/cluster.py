@@ -10,18 +10,16 @@ machine, or a filesystem the nodes share); this process writes the report as mod
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from common.errors import InputError
-from common.ray_cluster import connect, first_line
+from common.ray_cluster import connect, first_line, mark_folder, sees_folder
 
 from .config import EvaluationConfig
 
 RETRIES = 2  # per model, when its node is lost
-TOKEN = ".ray.token"  # in output_dir: lets a task tell whether it sees the output folder
 
 
 def models_on_ray(config: EvaluationConfig, output: Path, evaluate_model: Callable[..., tuple]) -> Iterator[tuple]:
@@ -33,8 +31,7 @@ def models_on_ray(config: EvaluationConfig, output: Path, evaluate_model: Callab
     try:
         output = output.resolve()  # the tasks' working directory is not this one
         output.mkdir(parents=True, exist_ok=True)
-        token = uuid.uuid4().hex
-        (output / TOKEN).write_text(token)
+        token = mark_folder(output)
         task = ray.remote(_one_model)
         # a task lost with its node runs again elsewhere, resuming from the trials its model logged
         calls = {task.options(num_gpus=1 if spec.path else 0, num_cpus=1, max_retries=RETRIES)
@@ -54,7 +51,6 @@ def models_on_ray(config: EvaluationConfig, output: Path, evaluate_model: Callab
 
 def _one_model(config: EvaluationConfig, index: int, output: str, token: str, evaluate_model: Callable) -> tuple:
     spec = config.models[index]
-    marker = Path(output) / TOKEN
-    if not (marker.is_file() and marker.read_text() == token):
+    if not sees_folder(Path(output), token):
         raise InputError(f"{output} is not on this node: evaluate on a filesystem every node shares")
     return evaluate_model(config, spec, Path(output))

@@ -19,13 +19,12 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
-import uuid
 from collections import Counter, deque
 from pathlib import Path
 from typing import Any
 
 from common.errors import InputError
-from common.ray_cluster import connect, first_line
+from common.ray_cluster import connect, first_line, mark_folder, sees_folder
 
 from .checkpoint import CheckpointWriter, Finished
 from .config import GenerationConfig
@@ -34,7 +33,6 @@ from .shard import Shard
 from .worlds import WorldSet
 
 RESTARTS = 3  # per actor: a node lost now and then, not a crash loop
-TOKEN = "ray.token"  # in .work/: lets an actor tell whether it sees this run's output folder
 IN_FLIGHT_WITHOUT_LLM = 2  # dialogues held by an actor when nothing waits on a server: one runs, one queued
 ACTOR_CPUS = 0.01  # reserved per actor: see _actor
 CLOSE_S = 30  # for the actors to flush their caches at the end
@@ -61,8 +59,7 @@ class DialogueActor:
         async with self._opening:
             if self.shard is None:
                 worlds, priors = await asyncio.gather(*inputs)
-                marker = self.work / TOKEN
-                self.shared = marker.is_file() and marker.read_text() == self.token
+                self.shared = sees_folder(self.work, self.token)
                 here = self.work if self.shared else Path(tempfile.gettempdir()) / "tooldial" / self.token
                 self.shard = Shard(self.config, worlds, priors, here, self.node)
 
@@ -82,8 +79,7 @@ def run_on_ray(config: GenerationConfig, worlds: WorldSet, priors: list[Prior] |
     ``work`` as it comes back; the phase of the run (see ``CheckpointWriter.close``)."""
     ray = connect(config.ray)
     try:
-        token = uuid.uuid4().hex
-        (work / TOKEN).write_text(token)
+        token = mark_folder(work)
         # a head started with --num-cpus 0 is meant to take no work
         nodes = [n["NodeID"] for n in ray.nodes() if n["Alive"] and n["Resources"].get("CPU", 0) > 0]
         if not nodes:
@@ -157,25 +153,27 @@ def _dispatch(ray: Any, actors: list[Any], inputs: list[Any], queue: deque[int],
             give(actor)
             time.sleep(ramp_s / len(actors))
     while held:
-        [call], _ = ray.wait(list(held), num_returns=1)
-        actor, index = held.pop(call)
-        if actor in load:
-            load[actor] -= 1
-        try:
-            finished, seen = ray.get(call)
-        except (RayActorError, ObjectLostError) as exc:  # restarts used up, or its result lost with a node
-            if isinstance(exc, RayActorError):
-                load.pop(actor, None)
-            queue.appendleft(index)
-            if not load:
-                raise InputError(f"every Ray actor died ({first_line(exc)}); finished dialogues are kept, "
-                                 "rerun the same command to resume") from None
+        # every result ready now, else the first to come: one wait per batch, not one per dialogue
+        ready, _ = ray.wait(list(held), num_returns=len(held), timeout=0)
+        for call in ready or ray.wait(list(held), num_returns=1)[0]:
+            actor, index = held.pop(call)
+            if actor in load:
+                load[actor] -= 1
+            try:
+                finished, seen = ray.get(call)
+            except (RayActorError, ObjectLostError) as exc:  # restarts used up, or its result lost with a node
+                if isinstance(exc, RayActorError):
+                    load.pop(actor, None)
+                queue.appendleft(index)
+                if not load:
+                    raise InputError(f"every Ray actor died ({first_line(exc)}); finished dialogues are kept, "
+                                     "rerun the same command to resume") from None
+                give(actor)
+                continue
+            writer.add(finished)
+            shared = shared and seen
+            per_node[finished.node] += 1
             give(actor)
-            continue
-        writer.add(finished)
-        shared = shared and seen
-        per_node[finished.node] += 1
-        give(actor)
     return shared, dict(sorted(per_node.items()))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -90,6 +91,13 @@ async def serve_forever(app: web.Application, port: int = 0) -> None:
     await site.start()
     print(f"PORT {site._server.sockets[0].getsockname()[1]}", flush=True)
     await asyncio.Event().wait()
+
+
+def unused_port() -> int:
+    """A loopback port nobody listens on (now): a request there is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @contextlib.contextmanager

@@ -50,17 +50,17 @@ DONE = {"text": "Done."}
 
 
 # -- the data, read as files (no bfcl_eval.utils here: it creates folders on import) ---------------
-def _lines(*parts: str) -> list[dict[str, Any]]:
+def data_lines(*parts: str) -> list[dict[str, Any]]:
     path = resources.files("bfcl_eval").joinpath("data", *parts)
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def entries(category: str, limit: int) -> list[dict[str, Any]]:
-    return _lines(f"BFCL_v4_{category}.json")[:limit]
+    return data_lines(f"BFCL_v4_{category}.json")[:limit]
 
 
 def ground_truth(category: str, limit: int) -> list[list[list[str]]]:
-    return [a["ground_truth"] for a in _lines("possible_answer", f"BFCL_v4_{category}.json")[:limit]]
+    return [a["ground_truth"] for a in data_lines("possible_answer", f"BFCL_v4_{category}.json")[:limit]]
 
 
 def _signatures(classes: list[str]) -> dict[str, inspect.Signature]:

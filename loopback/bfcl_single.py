@@ -26,13 +26,12 @@ import asyncio
 import contextlib
 import hashlib
 import json
-import urllib.request
-from importlib import resources
 from pathlib import Path
 from typing import Any, Iterator
 
 
 from loopback.base import ReplyScript, server_process
+from loopback.bfcl import data_lines
 from loopback.bfcl_single_values import encode_value, pick, pick_last
 
 RELEVANCE = ("irrelevance", "live_irrelevance", "live_relevance")
@@ -40,21 +39,16 @@ DECLINE = "None of the functions I have can do that, so I will not call any."
 
 
 # -- the data ---------------------------------------------------------------------------------------
-def _lines(*parts: str) -> list[dict[str, Any]]:
-    path = resources.files("bfcl_eval").joinpath("data", *parts)
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
 def entries(category: str, limit: int | None = None) -> list[dict[str, Any]]:
     """The entries as BFCL's data file has them (function docs without language hints)."""
-    return _lines(f"BFCL_v4_{category}.json")[:limit]
+    return data_lines(f"BFCL_v4_{category}.json")[:limit]
 
 
 def ground_truth(category: str, limit: int | None = None) -> list[list[dict[str, Any]] | None]:
     """Per entry its ground truth (None for relevance and irrelevance, which have none)."""
     if category in RELEVANCE:
         return [None] * len(entries(category, limit))
-    return [a["ground_truth"] for a in _lines("possible_answer", f"BFCL_v4_{category}.json")[:limit]]
+    return [a["ground_truth"] for a in data_lines("possible_answer", f"BFCL_v4_{category}.json")[:limit]]
 
 
 def request_key(messages: list[dict[str, Any]], tool_names: list[str]) -> str:
@@ -262,12 +256,6 @@ def nonsense_server(folder: Path, categories: list[str], limit: int | None) -> I
     write_script(folder / "nonsense.json", nonsense_script(categories, limit))
     with single_server(folder / "nonsense.json") as url:
         yield url
-
-
-def requests_seen(base_url: str, count_only: bool = False) -> Any:
-    path = "/count" if count_only else "/requests"
-    with urllib.request.urlopen(base_url.removesuffix("/v1") + path, timeout=30) as response:
-        return json.loads(response.read())
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ pytest.importorskip("bfcl_eval")
 from evaluation.bfcl import CATEGORIES, BfclSettings, run_bfcl  # noqa: E402
 from evaluation.outcomes import OutcomeLog  # noqa: E402
 from generation.llm.endpoints import EndpointConfig  # noqa: E402
+from loopback.base import unused_port  # noqa: E402
 from loopback.bfcl import (  # noqa: E402
     VARIANTS, bfcl_server, entries, ground_truth, oracle_turns, requests_seen, run_reference, script_entry,
     variant_turns, write_script)
@@ -146,11 +147,7 @@ def test_same_requests_and_verdicts_as_bfcl_own_pipeline(tmp_path: Path) -> None
 
 
 def test_a_dead_endpoint_stops_the_run_and_a_rerun_tries_again(tmp_path: Path) -> None:
-    import socket
-
-    with socket.socket() as s:  # a port nobody listens on: every request is refused at once
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = unused_port()  # every request is refused at once
     settings = BfclSettings(categories=["multi_turn_base"], limit=14, concurrency=1)
     with OutcomeLog(tmp_path / "outcomes.jsonl") as log:
         summary = run_bfcl(endpoint(f"http://127.0.0.1:{port}/v1", "down"), settings, 1, log, tmp_path / "work")

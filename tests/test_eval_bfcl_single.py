@@ -28,7 +28,9 @@ from evaluation.outcomes import OutcomeLog, TrialOutcome  # noqa: E402
 from generation.llm.endpoints import EndpointConfig  # noqa: E402
 from loopback.bfcl_single import (  # noqa: E402
     AST_VARIANTS, NONSENSE, RELEVANCE, RELEVANCE_VARIANTS, entries, ground_truth, nonsense_script, oracle_server,
-    requests_seen, script_entry, single_server, variant_reply, write_script)
+    script_entry, single_server, variant_reply, write_script)
+from loopback.base import unused_port  # noqa: E402
+from loopback.bfcl import requests_seen  # noqa: E402
 
 AST = [c for c in CATEGORIES if c not in RELEVANCE]
 
@@ -241,11 +243,7 @@ def test_table2_columns_follow_bfcl_weights() -> None:
 
 
 def test_a_dead_endpoint_stops_the_run(tmp_path: Path) -> None:
-    import socket
-
-    with socket.socket() as s:  # a port nobody listens on: every request is refused at once
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = unused_port()  # every request is refused at once
     settings = BfclSingleSettings(categories=["simple_python"], limit=14, concurrency=1)
     with OutcomeLog(tmp_path / "outcomes.jsonl") as log:
         summary = run_bfcl_single(endpoint(f"http://127.0.0.1:{port}/v1", "down"), settings, 1, log, tmp_path)

@@ -8,7 +8,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,8 +17,11 @@ from pathlib import Path
 import pytest
 
 from common.errors import InputError
+from common.ray_cluster import mark_folder, sees_folder
+from evaluation.cluster import _one_model
+from evaluation.config import EvaluationConfig
 from generation.checkpoint import CheckpointWriter, Finished
-from loopback.base import llm_config, scripted_server
+from loopback.base import llm_config, scripted_server, unused_port
 from loopback.ray_cluster import LOOPBACK_ENV, loopback_cluster
 from tests.conftest import ROOT, read_jsonl, run_cli
 
@@ -106,9 +108,7 @@ def test_a_run_killed_on_the_cluster_resumes_there_into_the_same_records(cluster
 
 
 def test_an_unreachable_cluster_is_one_line(tmp_path):
-    with socket.socket() as closed:  # a loopback port nothing listens on
-        closed.bind(("127.0.0.1", 0))
-        address = f"127.0.0.1:{closed.getsockname()[1]}"
+    address = f"127.0.0.1:{unused_port()}"
     proc = subprocess.run([sys.executable, "-m", "generation", "--output", str(tmp_path / "out"), "--ray", address,
                            "--num-dialogues", "2"], cwd=ROOT, capture_output=True, text=True, timeout=120,
                           env={**os.environ, **LOOPBACK_ENV})
@@ -189,3 +189,18 @@ def test_a_sweep_evaluates_its_models_side_by_side_with_the_same_results(cluster
     assert side_by_side["models"] == in_a_row["models"] and side_by_side["comparisons"] == in_a_row["comparisons"]
     for name in ("first", "second"):
         assert (tmp_path / "ray" / name / "sqlbench" / "outcomes.jsonl").read_text().count("\n") == 6
+
+
+def test_a_task_knows_whether_it_sees_the_runs_folder(tmp_path):
+    """The one rule behind an actor sharing the run's cache and request log, and an evaluation task
+    refusing to write where the driver cannot read."""
+    token = mark_folder(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert sees_folder(tmp_path, token)
+    assert not sees_folder(elsewhere, token) and not sees_folder(tmp_path, token + "0")
+    config = EvaluationConfig.model_validate({"models": [{"name": "m", "endpoint": {"base_url": "http://127.0.0.1:9/v1",
+                                                                                    "model": "m"}}],
+                                              "benchmarks": {"sqlbench": {}}})
+    with pytest.raises(InputError, match="is not on this node"):
+        _one_model(config, 0, str(elsewhere), token, lambda *_: pytest.fail("evaluated without the folder"))

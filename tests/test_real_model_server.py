@@ -6,7 +6,6 @@ The model is random, so its replies are poor; the run must still complete and re
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -15,17 +14,12 @@ import pytest
 
 from generation.records import DialogueRecord
 from tests.conftest import read_jsonl, run_cli
-from loopback.base import llm_config
+from loopback.base import llm_config, unused_port
 from training.tiny import build_tiny_qwen3
 
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +27,7 @@ def served_tiny_model(tmp_path_factory):
     cli = shutil.which("transformers") or os.path.join(os.path.dirname(os.sys.executable), "transformers")
     model = build_tiny_qwen3(tmp_path_factory.mktemp("tiny") / "qwen3-tiny",
                              ["Find the doctor for me.", "Here is what I found.", '{"user_message": "hi"}'] * 50)
-    port = _free_port()
+    port = unused_port()
     proc = subprocess.Popen([cli, "serve", str(model), "--host", "127.0.0.1", "--port", str(port), "--device", "cpu",
                              "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
